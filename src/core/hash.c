@@ -1,0 +1,68 @@
+/*
+ * hash.c -- byte hashing for hash tables and CRC-32C for file checksums.
+ *
+ * sp_hash_bytes is a simple 64-bit multiply-mix hash over 8-byte words
+ * (fast for the short keys of group-by and dedup). CRC-32C uses the
+ * slicing-by-8 table method; the tables are built once on first use.
+ */
+#include "core/core.h"
+
+#include <pthread.h>
+#include <string.h>
+
+static inline uint64_t rd64(const unsigned char *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v;
+}
+
+uint64_t sp_hash_bytes(const void *data, size_t n, uint64_t seed)
+{
+    const unsigned char *p = data;
+    const uint64_t k = 0x9e3779b97f4a7c15ULL;
+    uint64_t h = seed ^ (n * k);
+    while (n >= 8) {
+        h = (h ^ sp_hash_u64(rd64(p))) * k;
+        p += 8;
+        n -= 8;
+    }
+    uint64_t tail = 0;
+    memcpy(&tail, p, n);
+    h = (h ^ sp_hash_u64(tail ^ n)) * k;
+    return sp_hash_u64(h);
+}
+
+static uint32_t crc_tab[8][256];
+static pthread_once_t crc_once = PTHREAD_ONCE_INIT;
+
+static void crc_init(void)
+{
+    for (uint32_t i = 0; i < 256; i++) {
+        uint32_t c = i;
+        for (int k = 0; k < 8; k++) c = (c >> 1) ^ (0x82f63b78u & -(c & 1));
+        crc_tab[0][i] = c;
+    }
+    for (uint32_t i = 0; i < 256; i++)
+        for (int t = 1; t < 8; t++)
+            crc_tab[t][i] =
+                (crc_tab[t - 1][i] >> 8) ^ crc_tab[0][crc_tab[t - 1][i] & 0xff];
+}
+
+uint32_t sp_crc32c(uint32_t crc, const void *data, size_t n)
+{
+    pthread_once(&crc_once, crc_init);
+    const unsigned char *p = data;
+    crc = ~crc;
+    while (n >= 8) {
+        uint64_t v = rd64(p) ^ crc;
+        crc = crc_tab[7][v & 0xff] ^ crc_tab[6][(v >> 8) & 0xff] ^
+              crc_tab[5][(v >> 16) & 0xff] ^ crc_tab[4][(v >> 24) & 0xff] ^
+              crc_tab[3][(v >> 32) & 0xff] ^ crc_tab[2][(v >> 40) & 0xff] ^
+              crc_tab[1][(v >> 48) & 0xff] ^ crc_tab[0][v >> 56];
+        p += 8;
+        n -= 8;
+    }
+    while (n--) crc = (crc >> 8) ^ crc_tab[0][(crc ^ *p++) & 0xff];
+    return ~crc;
+}

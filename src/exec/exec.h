@@ -1,0 +1,45 @@
+/*
+ * exec.h -- physical operators on column batches.
+ *
+ * A stateless pipeline runs, per input batch: computed columns (appended to
+ * the scanned ones), a filter (narrowing the selection vector), and a
+ * projection. It never copies a column it only passes through: an output
+ * column that is an input column shares the vector, and the output batch
+ * keeps the input's selection vector. The pipeline is immutable and shared
+ * by all worker threads; each thread brings its own scratch arena.
+ */
+#ifndef SP_EXEC_H
+#define SP_EXEC_H
+
+#include "core/core.h"
+#include "expr/expr.h"
+
+typedef struct sp_pipeline {
+    int n_compute;     /* computed columns appended to the scan columns */
+    sp_expr **compute; /* over the scan columns */
+    sp_expr *filter;   /* over scan + computed columns; NULL = none */
+    int n_proj;
+    sp_expr **proj; /* over scan + computed columns */
+    sp_schema out_schema;
+    int event_time_col; /* scan + computed column holding the event time
+                           (for watermark statistics), -1 = none */
+} sp_pipeline;
+
+/* Per-run statistics of one pipeline instance (one thread). */
+typedef struct sp_pipe_stats {
+    uint64_t rows_in, rows_out;
+    int64_t et_min, et_max; /* event time of input rows seen */
+    double et_sum;
+    uint64_t et_count;
+} sp_pipe_stats;
+
+void sp_pipe_stats_init(sp_pipe_stats *s);
+void sp_pipe_stats_merge(sp_pipe_stats *into, const sp_pipe_stats *from);
+
+/* Runs the pipeline on `in` (whose columns are the scan columns), writing
+ * the result batch to *out. Memory for computed vectors comes from
+ * `scratch`, which the caller resets after consuming *out. */
+int sp_pipeline_run(const sp_pipeline *p, sp_batch *in, sp_arena *scratch,
+                    sp_batch *out, sp_pipe_stats *stats, sp_err *err);
+
+#endif

@@ -1,0 +1,228 @@
+/*
+ * sink_file.c -- writes each batch as files under `path`, and commits it
+ * through a manifest log, as Spark's file sink does with _spark_metadata.
+ *
+ *   path/part-<batch>-<part>-<run>.<ext>   data files (one per non-empty
+ *                                          split of the batch)
+ *   path/_spate_log/<batch>                checked file: the data files of
+ *                                          the committed batch
+ *
+ * Data files are fsynced when their part closes (in parallel on the worker
+ * threads); the manifest entry is written last, atomically. A reader that
+ * honours the manifest (spate's file source does not read '_' names; use
+ * the manifest) sees each committed batch exactly once: files of a batch
+ * that crashed before its manifest entry are not listed, and a re-run of
+ * the batch writes new files under a new run id instead of touching them.
+ */
+#define _GNU_SOURCE
+#include "io/connector.h"
+#include "log/log.h"
+#include "os/os.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const sp_opt_def file_sink_options[] = {
+    {"path", SP_OPT_STR, NULL, true, NULL, "output directory"},
+    {"format", SP_OPT_ENUM, "json", false, "json|jsonl|csv|text",
+     "record format of the files"},
+    {"header", SP_OPT_BOOL, "false", false, NULL,
+     "CSV: write a header line in each file"},
+    {0}};
+
+struct sp_sink {
+    char *name;
+    char *dir;
+    char *log_dir;
+    const sp_schema *schema;
+    sp_format_kind format;
+    bool header;
+    char run[17]; /* run id: distinguishes re-runs of a batch */
+};
+
+typedef struct file_part {
+    char *path; /* NULL until the first row */
+    char *rel;  /* name relative to dir */
+    int fd;
+    sp_buf buf;
+    uint64_t rows, bytes;
+} file_part;
+
+static void file_sink_close(sp_sink *s);
+
+static int fsink_open(const sp_sink_conf *conf, sp_sink **out, sp_err *err)
+{
+    sp_sink *s = sp_calloc(1, sizeof *s);
+    if (!s) return sp_err_set(err, SP_ENOMEM, "out of memory");
+    s->name = sp_strdup(conf->name);
+    const char *path = sp_opts_get(conf->opts, "path");
+    s->dir = sp_strdup(path);
+    size_t n = strlen(path) + 16;
+    s->log_dir = sp_malloc(n);
+    snprintf(s->log_dir, n, "%s/_spate_log", path);
+    s->schema = conf->schema;
+    const char *f = sp_opts_get(conf->opts, "format");
+    if (!f || sp_format_parse(f, &s->format) != 0) s->format = SP_FMT_JSON;
+    s->header = sp_opts_bool(conf->opts, "header", false);
+    uint64_t r =
+        sp_hash_u64((uint64_t)sp_clock_wall_us() ^ ((uint64_t)getpid() << 32) ^
+                    (uint64_t)sp_clock_mono_us());
+    snprintf(s->run, sizeof s->run, "%016llx", (unsigned long long)r);
+    int rc = sp_os_mkdirs(s->log_dir, err);
+    if (rc) {
+        sp_err_hint(err, "check the sink's path option and permissions");
+        file_sink_close(s);
+        return rc;
+    }
+    *out = s;
+    return 0;
+}
+
+static int64_t fsink_last(sp_sink *s)
+{
+    int64_t id = -1;
+    sp_err e;
+    sp_err_clear(&e);
+    sp_log_latest(s->log_dir, &id, &e);
+    return id;
+}
+
+static int fsink_part_open(sp_sink *s, int64_t batch_id, int part, void **out,
+                           sp_err *err)
+{
+    file_part *p = sp_calloc(1, sizeof *p);
+    if (!p) return sp_err_set(err, SP_ENOMEM, "out of memory");
+    static const char *ext[] = {"json", "csv", "txt"};
+    p->fd = -1;
+    sp_buf_init(&p->buf);
+    char rel[128];
+    snprintf(rel, sizeof rel, "part-%05lld-%04d-%s.%s", (long long)batch_id,
+             part, s->run, ext[s->format]);
+    p->rel = sp_strdup(rel);
+    size_t n = strlen(s->dir) + strlen(rel) + 2;
+    p->path = sp_malloc(n);
+    snprintf(p->path, n, "%s/%s", s->dir, rel);
+    *out = p;
+    return 0;
+}
+
+static int flush_part(sp_sink *s, file_part *p, sp_err *err)
+{
+    if (p->fd < 0) {
+        p->fd = open(p->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (p->fd < 0)
+            return sp_err_sys(err, errno == ENOSPC ? SP_ENOSPC : SP_EIO, errno,
+                              "sink %s: cannot create %s", s->name, p->path);
+    }
+    size_t off = 0;
+    while (off < p->buf.len) {
+        ssize_t w = write(p->fd, p->buf.data + off, p->buf.len - off);
+        if (w < 0) {
+            if (errno == EINTR) continue;
+            return sp_err_sys(err, errno == ENOSPC ? SP_ENOSPC : SP_EIO, errno,
+                              "sink %s: cannot write %s", s->name, p->path);
+        }
+        off += (size_t)w;
+    }
+    p->bytes += p->buf.len;
+    p->buf.len = 0;
+    return 0;
+}
+
+static int fsink_part_write(sp_sink *s, void *part, const sp_batch *b,
+                            sp_err *err)
+{
+    file_part *p = part;
+    uint32_t live = sp_batch_live(b);
+    if (live == 0) return 0;
+    if (p->rows == 0 && p->buf.len == 0 && s->format == SP_FMT_CSV && s->header)
+        sp_write_csv_header(s->schema, &p->buf);
+    if (sp_write_rows(s->format, s->schema, b, &p->buf))
+        return sp_err_set(err, SP_ENOMEM, "out of memory");
+    p->rows += live;
+    if (p->buf.len >= (1u << 20)) return flush_part(s, p, err);
+    return 0;
+}
+
+static void part_free(file_part *p, bool unlink_file)
+{
+    if (!p) return;
+    if (p->fd >= 0) close(p->fd);
+    if (unlink_file && p->path) unlink(p->path);
+    sp_buf_free(&p->buf);
+    sp_free(p->path);
+    sp_free(p->rel);
+    sp_free(p);
+}
+
+static int fsink_commit(sp_sink *s, int64_t batch_id, void **parts, int n_parts,
+                        sp_err *err)
+{
+    int rc = 0;
+    /* Flush and sync every data file, then list them in the manifest. */
+    for (int i = 0; i < n_parts && !rc; i++) {
+        file_part *p = parts[i];
+        if (p->rows == 0 && p->buf.len == 0) continue;
+        rc = flush_part(s, p, err);
+        if (!rc && fsync(p->fd) != 0)
+            rc = sp_err_sys(err, errno == ENOSPC ? SP_ENOSPC : SP_EIO, errno,
+                            "sink %s: cannot flush %s", s->name, p->path);
+    }
+    if (!rc) rc = sp_os_fsync_dir(s->dir, err);
+    sp_buf m;
+    sp_buf_init(&m);
+    sp_buf_printf(&m, "{\"batchId\":%lld,\"files\":[", (long long)batch_id);
+    int k = 0;
+    for (int i = 0; i < n_parts && !rc; i++) {
+        file_part *p = parts[i];
+        if (p->rows == 0) continue;
+        sp_buf_puts(&m, k++ ? ",\n{\"path\":" : "\n{\"path\":");
+        sp_buf_json_str(&m, p->rel, strlen(p->rel));
+        sp_buf_printf(&m, ",\"size\":%llu,\"rows\":%llu}",
+                      (unsigned long long)p->bytes,
+                      (unsigned long long)p->rows);
+    }
+    sp_buf_puts(&m, "]}\n");
+    if (!rc)
+        rc = sp_log_write(s->log_dir, batch_id, "spate-file-sink", m.data,
+                          m.len, err);
+    sp_buf_free(&m);
+    for (int i = 0; i < n_parts; i++) part_free(parts[i], rc != 0);
+    return rc;
+}
+
+static void fsink_abort(sp_sink *s, int64_t batch_id, void **parts, int n_parts)
+{
+    for (int i = 0; i < n_parts; i++) part_free(parts[i], true);
+}
+
+static void fsink_describe(sp_sink *s, sp_buf *out)
+{
+    static const char *fmts[] = {"json", "csv", "text"};
+    sp_buf_printf(out, "FileSink[%s, format=%s]", s->dir, fmts[s->format]);
+}
+
+static void file_sink_close(sp_sink *s)
+{
+    if (!s) return;
+    sp_free(s->name);
+    sp_free(s->dir);
+    sp_free(s->log_dir);
+    sp_free(s);
+}
+
+const sp_sink_vtab sp_sink_file = {
+    .name = "file",
+    .options = file_sink_options,
+    .open = fsink_open,
+    .last_committed = fsink_last,
+    .part_open = fsink_part_open,
+    .part_write = fsink_part_write,
+    .commit = fsink_commit,
+    .abort = fsink_abort,
+    .describe = fsink_describe,
+    .close = file_sink_close,
+};

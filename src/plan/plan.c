@@ -1,0 +1,846 @@
+/*
+ * plan.c -- statement analysis and planning (see plan.h).
+ *
+ * Every error points at the text that caused it and says what to do. The
+ * checks, in statement order:
+ *   CREATE SOURCE  unique name; a known connector; options declared by the
+ *                  connector with valid values; required options present;
+ *                  columns (required for the file source, fixed for rate,
+ *                  generator and socket); computed columns bind over the
+ *                  physical ones; WATERMARK FOR names a TIMESTAMP column and
+ *                  reads `col` or `col - INTERVAL ...`.
+ *   CREATE SINK    unique name; known connector and options; the query
+ *                  reads a declared source; expressions bind; the output
+ *                  mode is allowed for the query's shape (Spark's rules).
+ *   SET            a known key with a valid value.
+ */
+#include "plan/plan.h"
+
+#include "sql/bind.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+const sp_opt_def sp_set_options[] = {
+    {"trigger", SP_OPT_STR, NULL, false, NULL,
+     "processing_time '<interval>' | once | available_now"},
+    {"checkpoint_location", SP_OPT_STR, NULL, false, NULL,
+     "checkpoint directory (the --checkpoint flag overrides it)"},
+    {"threads", SP_OPT_INT, NULL, false, NULL,
+     "worker threads (the --threads flag overrides it)"},
+    {0}};
+
+typedef struct actx {
+    const sp_ast_script *script;
+    sp_arena *a;
+    sp_err *err;
+    sp_program *prog;
+} actx;
+
+/* Sets an error at a position of the script. */
+static int fail_at(actx *c, sp_pos pos, int code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static int fail_at(actx *c, sp_pos pos, int code, const char *fmt, ...)
+{
+    if (c->err->code) return c->err->code;
+    va_list ap;
+    va_start(ap, fmt);
+    char msg[512];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    sp_err_set(c->err, code, "%s", msg);
+    sp_err_at(c->err, c->script->file, pos.line, pos.col, pos.len);
+    return code;
+}
+
+static char *sql_text(actx *c, const sp_ast_expr *e)
+{
+    sp_buf b;
+    sp_buf_init(&b);
+    sp_ast_expr_to_sql(e, &b);
+    char *s = sp_arena_strdup(c->a, b.data ? b.data : "");
+    sp_buf_free(&b);
+    return s;
+}
+
+/* ---- options ------------------------------------------------------------ */
+
+/* Validates a WITH list against the common and the connector's tables and
+ * resolves every declared option (given, or its default). */
+static int resolve_options(actx *c, const sp_ast_stmt *st,
+                           const sp_opt_def *common, const sp_opt_def *own,
+                           const char *what, sp_opts *out)
+{
+    for (int i = 0; i < st->n_options; i++) {
+        const sp_ast_option *o = &st->options[i];
+        for (int j = 0; j < i; j++)
+            if (strcasecmp(st->options[j].key, o->key) == 0)
+                return fail_at(c, o->key_pos, SP_EANALYSIS,
+                               "option '%s' is given twice", o->key);
+        const sp_opt_def *d = sp_opt_find(common, o->key);
+        if (!d) d = sp_opt_find(own, o->key);
+        if (!d) {
+            fail_at(c, o->key_pos, SP_EANALYSIS, "unknown option '%s' for %s",
+                    o->key, what);
+            const char *s = sp_opt_suggest(own, o->key);
+            if (!s) s = sp_opt_suggest(common, o->key);
+            if (s)
+                sp_err_hint(c->err, "did you mean '%s'? %s accepts: %s", s,
+                            what, sp_opt_list(own, c->a));
+            else
+                sp_err_hint(c->err, "%s accepts: %s", what,
+                            sp_opt_list(own, c->a));
+            return SP_EANALYSIS;
+        }
+        const char *why = sp_opt_check(d, o->value);
+        if (why) {
+            fail_at(c, o->value_pos, SP_EANALYSIS,
+                    "bad value '%s' for option '%s': %s", o->value, d->name,
+                    why);
+            if (d->type == SP_OPT_ENUM)
+                sp_err_hint(c->err, "accepted values: %s", d->choices);
+            else if (d->help)
+                sp_err_hint(c->err, "%s: %s", d->name, d->help);
+            return SP_EANALYSIS;
+        }
+    }
+    int n = 0;
+    for (const sp_opt_def *d = own; d->name; d++) n++;
+    out->n = n;
+    out->keys = sp_arena_alloc(c->a, (size_t)(n + 1) * sizeof(char *));
+    out->values = sp_arena_alloc(c->a, (size_t)(n + 1) * sizeof(char *));
+    int k = 0;
+    for (const sp_opt_def *d = own; d->name; d++, k++) {
+        out->keys[k] = d->name;
+        out->values[k] = d->dflt;
+        for (int i = 0; i < st->n_options; i++)
+            if (strcasecmp(st->options[i].key, d->name) == 0)
+                out->values[k] = st->options[i].value;
+        if (d->required && !out->values[k]) {
+            fail_at(c, st->name_pos, SP_EANALYSIS,
+                    "%s '%s' needs the option '%s'", what, st->name, d->name);
+            sp_err_hint(c->err, "add %s = '...' to WITH (...): %s", d->name,
+                        d->help ? d->help : "");
+            return SP_EANALYSIS;
+        }
+    }
+    return 0;
+}
+
+static const char *given_option(const sp_ast_stmt *st, const char *key,
+                                const sp_ast_option **where)
+{
+    for (int i = 0; i < st->n_options; i++)
+        if (strcasecmp(st->options[i].key, key) == 0) {
+            if (where) *where = &st->options[i];
+            return st->options[i].value;
+        }
+    return NULL;
+}
+
+/* ---- CREATE SOURCE ---------------------------------------------------- */
+
+static sp_source_def *find_source(sp_program *p, const char *name)
+{
+    for (int i = 0; i < p->n_sources; i++)
+        if (strcasecmp(p->sources[i]->name, name) == 0) return p->sources[i];
+    return NULL;
+}
+
+static int add_source(actx *c, const sp_ast_stmt *st)
+{
+    sp_program *p = c->prog;
+    if (find_source(p, st->name))
+        return fail_at(c, st->name_pos, SP_EANALYSIS,
+                       "source '%s' is defined twice", st->name);
+    const sp_ast_option *copt = NULL;
+    const char *conn = given_option(st, "connector", &copt);
+    if (!conn) {
+        fail_at(c, st->name_pos, SP_EANALYSIS,
+                "source '%s' does not say which connector to use", st->name);
+        sp_err_hint(c->err,
+                    "add connector = '...' to WITH (...); "
+                    "connectors: %s",
+                    sp_source_names(c->a));
+        return SP_EANALYSIS;
+    }
+    const sp_source_vtab *vt = sp_source_lookup(conn);
+    if (!vt) {
+        fail_at(c, copt->value_pos, SP_EANALYSIS,
+                "unknown source connector '%s'", conn);
+        sp_err_hint(c->err, "source connectors: %s", sp_source_names(c->a));
+        return SP_EANALYSIS;
+    }
+    sp_source_def *s = sp_arena_zalloc(c->a, sizeof *s);
+    s->name = sp_arena_strdup(c->a, st->name);
+    s->pos = st->name_pos;
+    s->index = p->n_sources;
+    s->vt = vt;
+    s->wm_col = -1;
+    s->wm_delay_us = -1;
+    char what[300];
+    snprintf(what, sizeof what, "the %s source", vt->name);
+    int rc = resolve_options(c, st, sp_source_common_options, vt->options, what,
+                             &s->opts);
+    if (rc) return rc;
+
+    /* format */
+    s->format = SP_FMT_JSON;
+    sp_format_opts_default(&s->fopts);
+    const char *fmt = sp_opts_get(&s->opts, "format");
+    if (fmt && sp_format_parse(fmt, &s->format) != 0) s->format = SP_FMT_JSON;
+    if (s->format == SP_FMT_CSV) {
+        s->fopts.header = sp_opts_bool(&s->opts, "header", false);
+        const char *d = sp_opts_get(&s->opts, "delimiter");
+        if (d && strlen(d) != 1) {
+            const sp_ast_option *o = NULL;
+            given_option(st, "delimiter", &o);
+            return fail_at(c, o ? o->value_pos : st->name_pos, SP_EANALYSIS,
+                           "delimiter must be one character, got '%s'", d);
+        }
+        if (d) s->fopts.delimiter = d[0];
+        const char *nv = sp_opts_get(&s->opts, "null_value");
+        if (nv) s->fopts.null_value = nv;
+    }
+    const char *oe = sp_opts_get(&s->opts, "on_error");
+    s->fail_on_error = oe && strcasecmp(oe, "fail") == 0;
+
+    /* physical columns */
+    int n_decl = 0, n_comp = 0;
+    for (int i = 0; i < st->n_columns; i++)
+        st->columns[i].computed ? n_comp++ : n_decl++;
+    const sp_schema *fixed = vt->fixed_schema;
+    sp_field *fields =
+        sp_arena_zalloc(c->a, (size_t)(n_decl + n_comp +
+                                       (fixed ? (int)fixed->n_fields : 1) + 1) *
+                                  sizeof(sp_field));
+    int nf = 0;
+    if (n_decl == 0 && fixed) {
+        for (uint32_t i = 0; i < fixed->n_fields; i++)
+            fields[nf++] = fixed->fields[i];
+    } else if (n_decl == 0 && s->format == SP_FMT_TEXT) {
+        fields[nf].name = "value";
+        fields[nf++].type = SP_T_VARCHAR;
+    } else if (n_decl == 0) {
+        fail_at(c, st->name_pos, SP_EANALYSIS,
+                "source '%s' declares no columns", st->name);
+        sp_err_hint(c->err,
+                    "a %s source reads by a declared schema: "
+                    "CREATE SOURCE %s (id BIGINT, name VARCHAR, ...) "
+                    "WITH (...)",
+                    vt->name, st->name);
+        return SP_EANALYSIS;
+    } else {
+        for (int i = 0; i < st->n_columns; i++) {
+            const sp_ast_column *col = &st->columns[i];
+            if (col->computed) continue;
+            for (int j = 0; j < nf; j++)
+                if (strcasecmp(fields[j].name, col->name) == 0)
+                    return fail_at(c, col->pos, SP_EANALYSIS,
+                                   "column '%s' is declared twice", col->name);
+            if (fixed) {
+                int k = sp_schema_find(fixed, col->name, strlen(col->name));
+                if (k < 0 || fixed->fields[k].type != col->type) {
+                    fail_at(c, col->pos, SP_EANALYSIS,
+                            "the %s source has no column %s %s", vt->name,
+                            col->name, sp_type_name(col->type));
+                    sp_buf b;
+                    sp_buf_init(&b);
+                    for (uint32_t f = 0; f < fixed->n_fields; f++)
+                        sp_buf_printf(&b, "%s%s %s", f ? ", " : "",
+                                      fixed->fields[f].name,
+                                      sp_type_name(fixed->fields[f].type));
+                    sp_err_hint(c->err,
+                                "its columns are (%s); or leave the "
+                                "column list out",
+                                b.data);
+                    sp_buf_free(&b);
+                    return SP_EANALYSIS;
+                }
+            }
+            if (col->type == SP_T_NULL)
+                return fail_at(c, col->pos, SP_EANALYSIS,
+                               "column '%s' has no type", col->name);
+            fields[nf].name = sp_arena_strdup(c->a, col->name);
+            fields[nf++].type = col->type;
+        }
+        if (s->format == SP_FMT_TEXT &&
+            (nf != 1 || fields[0].type != SP_T_VARCHAR)) {
+            return fail_at(c, st->columns[0].pos, SP_EANALYSIS,
+                           "a text source has exactly one VARCHAR column");
+        }
+    }
+    s->declared.n_fields = (uint32_t)nf;
+    s->declared.fields = fields;
+
+    /* computed columns, bound over the physical ones */
+    s->computed =
+        sp_arena_zalloc(c->a, (size_t)(n_comp + 1) * sizeof(sp_expr *));
+    s->computed_sql =
+        sp_arena_zalloc(c->a, (size_t)(n_comp + 1) * sizeof(char *));
+    sp_scope scope = {&s->declared, s->name, c->script->file, false};
+    int k = 0;
+    for (int i = 0; i < st->n_columns; i++) {
+        const sp_ast_column *col = &st->columns[i];
+        if (!col->computed) continue;
+        for (int j = 0; j < nf; j++)
+            if (strcasecmp(fields[j].name, col->name) == 0)
+                return fail_at(c, col->pos, SP_EANALYSIS,
+                               "column '%s' is declared twice", col->name);
+        sp_expr *e = sp_bind_expr(col->computed, &scope, c->a, c->err);
+        if (!e) return c->err->code;
+        s->computed[k] = e;
+        s->computed_sql[k] = sql_text(c, col->computed);
+        k++;
+        fields[nf].name = sp_arena_strdup(c->a, col->name);
+        fields[nf++].type = e->type;
+    }
+    s->full.n_fields = (uint32_t)nf;
+    s->full.fields = fields;
+
+    /* WATERMARK FOR col AS col - INTERVAL ... */
+    if (st->wm_column) {
+        int wc = sp_schema_find(&s->full, st->wm_column, strlen(st->wm_column));
+        if (wc < 0)
+            return fail_at(c, st->wm_pos, SP_EANALYSIS,
+                           "watermark column '%s' is not a column of '%s'",
+                           st->wm_column, st->name);
+        if (s->full.fields[wc].type != SP_T_TIMESTAMP) {
+            fail_at(c, st->wm_pos, SP_EANALYSIS,
+                    "watermark column '%s' is %s, not TIMESTAMP", st->wm_column,
+                    sp_type_name(s->full.fields[wc].type));
+            sp_err_hint(c->err,
+                        "declare a computed TIMESTAMP column, e.g. "
+                        "et AS timestamp_millis(%s), and put the "
+                        "watermark on it",
+                        st->wm_column);
+            return SP_EANALYSIS;
+        }
+        const sp_ast_expr *we = st->wm_expr;
+        int64_t delay = -1;
+        if (we && we->kind == SP_A_IDENT && we->n_parts == 1 &&
+            strcasecmp(we->parts[0], st->wm_column) == 0) {
+            delay = 0;
+        } else if (we && we->kind == SP_A_BINARY && we->op == SP_OP_SUB &&
+                   we->args[0]->kind == SP_A_IDENT &&
+                   we->args[0]->n_parts == 1 &&
+                   strcasecmp(we->args[0]->parts[0], st->wm_column) == 0 &&
+                   we->args[1]->kind == SP_A_LITERAL &&
+                   we->args[1]->lit.type == SP_T_INTERVAL) {
+            delay = we->args[1]->lit.v.i;
+        }
+        if (delay < 0) {
+            fail_at(c, we ? we->pos : st->wm_pos, SP_EANALYSIS,
+                    "the watermark must be the column minus a constant "
+                    "delay");
+            sp_err_hint(c->err,
+                        "write WATERMARK FOR %s AS %s - INTERVAL "
+                        "'10' SECOND",
+                        st->wm_column, st->wm_column);
+            return SP_EANALYSIS;
+        }
+        s->wm_col = wc;
+        s->wm_delay_us = delay;
+    }
+
+    sp_source_def **ns =
+        sp_arena_alloc(c->a, (size_t)(p->n_sources + 1) * sizeof *ns);
+    if (p->n_sources) memcpy(ns, p->sources, (size_t)p->n_sources * sizeof *ns);
+    ns[p->n_sources++] = s;
+    p->sources = ns;
+    return 0;
+}
+
+/* ---- expression walking ------------------------------------------------ */
+
+static void mark_used(const sp_expr *e, bool *used)
+{
+    if (!e) return;
+    if (e->kind == SP_E_COL) used[e->col] = true;
+    for (int i = 0; i < e->n_args; i++) mark_used(e->args[i], used);
+}
+
+/* Copies the tree with column indexes mapped through `map`. */
+static sp_expr *remap(sp_arena *a, const sp_expr *e, const int *map)
+{
+    sp_expr *n = sp_arena_alloc(a, sizeof *n);
+    *n = *e;
+    if (e->kind == SP_E_COL) n->col = map[e->col];
+    if (e->n_args) {
+        n->args = sp_arena_alloc(a, (size_t)e->n_args * sizeof(sp_expr *));
+        for (int i = 0; i < e->n_args; i++)
+            n->args[i] = remap(a, e->args[i], map);
+    }
+    return n;
+}
+
+static bool has_aggregate(const sp_ast_expr *e)
+{
+    if (!e) return false;
+    if (e->kind == SP_A_CALL && e->n_parts >= 1 &&
+        sp_bind_is_aggregate(e->parts[0]))
+        return true;
+    for (int i = 0; i < e->n_args; i++)
+        if (has_aggregate(e->args[i])) return true;
+    for (int i = 0; i < e->n_whens; i++)
+        if (has_aggregate(e->whens[i]) || has_aggregate(e->thens[i]))
+            return true;
+    return has_aggregate(e->operand) || has_aggregate(e->else_);
+}
+
+/* ---- CREATE SINK ... AS SELECT ----------------------------------------- */
+
+static int unsupported(actx *c, sp_pos pos, const char *what, const char *hint)
+{
+    fail_at(c, pos, SP_EUNSUPPORTED, "%s is not supported yet", what);
+    if (hint) sp_err_hint(c->err, "%s", hint);
+    return SP_EUNSUPPORTED;
+}
+
+static int add_sink(actx *c, const sp_ast_stmt *st)
+{
+    sp_program *p = c->prog;
+    for (int i = 0; i < p->n_plans; i++)
+        if (strcasecmp(p->plans[i]->name, st->name) == 0)
+            return fail_at(c, st->name_pos, SP_EANALYSIS,
+                           "sink '%s' is defined twice", st->name);
+    const sp_ast_option *copt = NULL;
+    const char *conn = given_option(st, "connector", &copt);
+    if (!conn) {
+        fail_at(c, st->name_pos, SP_EANALYSIS,
+                "sink '%s' does not say which connector to use", st->name);
+        sp_err_hint(c->err,
+                    "add connector = '...' to WITH (...); "
+                    "connectors: %s",
+                    sp_sink_names(c->a));
+        return SP_EANALYSIS;
+    }
+    const sp_sink_vtab *vt = sp_sink_lookup(conn);
+    if (!vt) {
+        fail_at(c, copt->value_pos, SP_EANALYSIS, "unknown sink connector '%s'",
+                conn);
+        sp_err_hint(c->err, "sink connectors: %s", sp_sink_names(c->a));
+        return SP_EANALYSIS;
+    }
+    sp_plan *pl = sp_arena_zalloc(c->a, sizeof *pl);
+    pl->name = sp_arena_strdup(c->a, st->name);
+    pl->pos = st->name_pos;
+    pl->sink_vt = vt;
+    char what[300];
+    snprintf(what, sizeof what, "the %s sink", vt->name);
+    int rc = resolve_options(c, st, sp_sink_common_options, vt->options, what,
+                             &pl->sink_opts);
+    if (rc) return rc;
+    const char *mode = given_option(st, "output_mode", NULL);
+    pl->mode = !mode || !strcasecmp(mode, "append") ? SP_MODE_APPEND
+               : !strcasecmp(mode, "update")        ? SP_MODE_UPDATE
+                                                    : SP_MODE_COMPLETE;
+
+    const sp_ast_select *q = st->query;
+    if (!q)
+        return fail_at(c, st->pos, SP_EANALYSIS, "sink '%s' has no query",
+                       st->name);
+    if (q->union_all)
+        return unsupported(c, q->union_all->pos, "UNION ALL",
+                           "run one sink per source for now");
+    if (!q->from.name && !q->from.subquery)
+        return fail_at(c, q->pos, SP_EANALYSIS,
+                       "a streaming query needs FROM <source>");
+    if (q->from.subquery)
+        return unsupported(c, q->from.pos, "a subquery in FROM",
+                           "select from the source directly");
+    if (q->from.wm_expr)
+        return unsupported(c, q->from.wm_pos, "the WATERMARK clause in FROM",
+                           "declare the watermark in CREATE SOURCE: "
+                           "WATERMARK FOR ts AS ts - INTERVAL '10' SECOND");
+    if (q->n_joins) return unsupported(c, q->joins[0].pos, "JOIN", NULL);
+    if (q->n_group_by || q->having)
+        return unsupported(c,
+                           q->n_group_by ? q->group_by[0]->pos : q->having->pos,
+                           "GROUP BY (streaming aggregation)", NULL);
+    for (int i = 0; i < q->n_items; i++)
+        if (has_aggregate(q->items[i].expr))
+            return unsupported(c, q->items[i].expr->pos,
+                               "an aggregate function (streaming "
+                               "aggregation)",
+                               NULL);
+    if (q->distinct || q->n_distinct_on)
+        return unsupported(c, q->pos, "SELECT DISTINCT (deduplication)", NULL);
+    if (q->n_order_by) {
+        fail_at(c, q->order_by[0].expr->pos, SP_EANALYSIS,
+                "ORDER BY is not allowed on a streaming query without an "
+                "aggregation");
+        sp_err_hint(c->err, "Spark allows sorting only after an aggregation "
+                            "in complete output mode; remove ORDER BY");
+        return SP_EANALYSIS;
+    }
+    if (q->limit >= 0) {
+        fail_at(c, q->pos, SP_EANALYSIS,
+                "LIMIT is not supported on a streaming query in append mode");
+        sp_err_hint(c->err, "remove LIMIT; the console sink's num_rows option "
+                            "limits what is shown");
+        return SP_EANALYSIS;
+    }
+    if (pl->mode == SP_MODE_COMPLETE) {
+        const sp_ast_option *mo = NULL;
+        given_option(st, "output_mode", &mo);
+        fail_at(c, mo ? mo->value_pos : st->name_pos, SP_EANALYSIS,
+                "complete output mode needs a streaming aggregation");
+        sp_err_hint(c->err, "use output_mode = 'append' for a query without "
+                            "GROUP BY");
+        return SP_EANALYSIS;
+    }
+
+    sp_source_def *src = find_source(p, q->from.name);
+    if (!src) {
+        fail_at(c, q->from.pos, SP_EANALYSIS, "unknown source '%s'",
+                q->from.name);
+        const char *best = NULL;
+        int bd = 4;
+        for (int i = 0; i < p->n_sources; i++) {
+            int d = sp_edit_distance(p->sources[i]->name, q->from.name);
+            if (d < bd) {
+                bd = d;
+                best = p->sources[i]->name;
+            }
+        }
+        if (best)
+            sp_err_hint(c->err, "did you mean '%s'?", best);
+        else if (p->n_sources == 0)
+            sp_err_hint(c->err,
+                        "declare it first: CREATE SOURCE %s (...) WITH "
+                        "(connector = '...')",
+                        q->from.name);
+        else
+            sp_err_hint(c->err, "sources are declared with CREATE SOURCE "
+                                "before the sink that reads them");
+        return SP_EANALYSIS;
+    }
+    pl->src = src;
+
+    /* Bind everything against the full schema of the source. */
+    sp_scope scope = {&src->full, q->from.alias ? q->from.alias : src->name,
+                      c->script->file, false};
+    sp_expr *filter = NULL;
+    if (q->where) {
+        filter = sp_bind_expr(q->where, &scope, c->a, c->err);
+        if (!filter) return c->err->code;
+        if (filter->type != SP_T_BOOL && filter->type != SP_T_NULL) {
+            fail_at(c, q->where->pos, SP_EANALYSIS,
+                    "WHERE needs a BOOLEAN condition, got %s",
+                    sp_type_name(filter->type));
+            sp_err_hint(c->err, "compare the value, e.g. WHERE x > 0");
+            return SP_EANALYSIS;
+        }
+        pl->filter_sql = sql_text(c, q->where);
+    }
+    /* expand the SELECT list */
+    int cap = q->n_items + (int)src->full.n_fields * q->n_items + 1;
+    sp_expr **proj = sp_arena_zalloc(c->a, (size_t)cap * sizeof *proj);
+    char **names = sp_arena_zalloc(c->a, (size_t)cap * sizeof *names);
+    char **psql = sp_arena_zalloc(c->a, (size_t)cap * sizeof *psql);
+    int np = 0;
+    for (int i = 0; i < q->n_items; i++) {
+        const sp_ast_item *it = &q->items[i];
+        if (it->expr->kind == SP_A_STAR) {
+            if (it->expr->n_parts == 1 &&
+                strcasecmp(it->expr->parts[0], scope.qualifier) != 0)
+                return fail_at(c, it->expr->pos, SP_EANALYSIS,
+                               "'%s.*' does not name the source in FROM",
+                               it->expr->parts[0]);
+            for (uint32_t f = 0; f < src->full.n_fields; f++) {
+                proj[np] = sp_expr_col(c->a, (int)f, src->full.fields[f].type);
+                names[np] = src->full.fields[f].name;
+                psql[np] = names[np];
+                np++;
+            }
+            continue;
+        }
+        sp_expr *e = sp_bind_expr(it->expr, &scope, c->a, c->err);
+        if (!e) return c->err->code;
+        if (e->type == SP_T_NULL) {
+            /* an untyped NULL: Spark types it as NULL (void); we say VARCHAR
+             * so writers have a type */
+            sp_expr *ce = sp_expr_cast(c->a, e, SP_T_VARCHAR, c->err);
+            if (!ce) return c->err->code;
+            e = ce;
+        }
+        proj[np] = e;
+        psql[np] = sql_text(c, it->expr);
+        if (it->alias)
+            names[np] = sp_arena_strdup(c->a, it->alias);
+        else if (it->expr->kind == SP_A_IDENT)
+            names[np] =
+                sp_arena_strdup(c->a, it->expr->parts[it->expr->n_parts - 1]);
+        else
+            names[np] = psql[np];
+        np++;
+    }
+
+    /* Prune: which columns of `full` does the query use? */
+    uint32_t nfull = src->full.n_fields, ndecl = src->declared.n_fields;
+    bool *used = sp_arena_zalloc(c->a, nfull + 1);
+    mark_used(filter, used);
+    for (int i = 0; i < np; i++) mark_used(proj[i], used);
+    if (src->wm_col >= 0) used[src->wm_col] = true;
+    for (uint32_t f = ndecl; f < nfull; f++)
+        if (used[f]) mark_used(src->computed[f - ndecl], used);
+    bool any = false;
+    for (uint32_t f = 0; f < ndecl; f++) any |= used[f];
+    if (!any) used[0] = true; /* read something to count rows */
+    int *map = sp_arena_alloc(c->a, (nfull + 1) * sizeof(int));
+    int *scan_map = sp_arena_alloc(c->a, (ndecl + 1) * sizeof(int));
+    uint32_t ns = 0;
+    for (uint32_t f = 0; f < ndecl; f++) {
+        map[f] = used[f] ? (int)ns++ : -1;
+        scan_map[f] = map[f];
+    }
+    uint32_t nc = 0;
+    for (uint32_t f = ndecl; f < nfull; f++)
+        map[f] = used[f] ? (int)(ns + nc++) : -1;
+    pl->scan.n_fields = ns;
+    pl->scan.fields = sp_arena_alloc(c->a, (ns + 1) * sizeof(sp_field));
+    pl->exec.n_fields = ns + nc;
+    pl->exec.fields = sp_arena_alloc(c->a, (ns + nc + 1) * sizeof(sp_field));
+    pl->compute_sql = sp_arena_zalloc(c->a, (nc + 1) * sizeof(char *));
+    for (uint32_t f = 0; f < nfull; f++)
+        if (map[f] >= 0) {
+            pl->exec.fields[map[f]] = src->full.fields[f];
+            if (f < ndecl) pl->scan.fields[map[f]] = src->full.fields[f];
+        }
+    sp_pipeline *pipe = &pl->pipe;
+    pipe->n_compute = (int)nc;
+    pipe->compute = sp_arena_zalloc(c->a, (nc + 1) * sizeof(sp_expr *));
+    for (uint32_t f = ndecl; f < nfull; f++)
+        if (map[f] >= 0) {
+            int k = map[f] - (int)ns;
+            pipe->compute[k] = remap(c->a, src->computed[f - ndecl], scan_map);
+            pl->compute_sql[k] = src->computed_sql[f - ndecl];
+        }
+    pipe->filter = filter ? remap(c->a, filter, map) : NULL;
+    pipe->n_proj = np;
+    pipe->proj = sp_arena_alloc(c->a, (size_t)(np + 1) * sizeof(sp_expr *));
+    for (int i = 0; i < np; i++) pipe->proj[i] = remap(c->a, proj[i], map);
+    pipe->out_schema.n_fields = (uint32_t)np;
+    pipe->out_schema.fields =
+        sp_arena_alloc(c->a, (size_t)(np + 1) * sizeof(sp_field));
+    for (int i = 0; i < np; i++) {
+        pipe->out_schema.fields[i].name = names[i];
+        pipe->out_schema.fields[i].type = proj[i]->type;
+    }
+    pipe->event_time_col = src->wm_col >= 0 ? map[src->wm_col] : -1;
+    pl->proj_sql = psql;
+
+    /* The runtime's view of the query. */
+    sp_query_spec *qs = &pl->spec;
+    qs->name = pl->name;
+    qs->src_vt = src->vt;
+    qs->src_conf.name = src->name;
+    qs->src_conf.opts = &src->opts;
+    qs->src_conf.schema = &pl->scan;
+    qs->src_conf.declared = &src->declared;
+    qs->src_conf.format = src->format;
+    qs->src_conf.format_opts = src->fopts;
+    qs->src_conf.fail_on_error = src->fail_on_error;
+    qs->pipe = pipe;
+    qs->sink_vt = vt;
+    qs->sink_conf.name = pl->name;
+    qs->sink_conf.opts = &pl->sink_opts;
+    qs->sink_conf.schema = &pipe->out_schema;
+    qs->wm_delay_us = src->wm_col >= 0 ? src->wm_delay_us : -1;
+
+    sp_plan **np2 =
+        sp_arena_alloc(c->a, (size_t)(p->n_plans + 1) * sizeof *np2);
+    if (p->n_plans) memcpy(np2, p->plans, (size_t)p->n_plans * sizeof *np2);
+    np2[p->n_plans++] = pl;
+    p->plans = np2;
+
+    sp_buf fp;
+    sp_buf_init(&fp);
+    sp_plan_explain(p, pl, &fp);
+    qs->fingerprint = sp_arena_strdup(c->a, fp.data ? fp.data : "");
+    sp_buf_free(&fp);
+    return 0;
+}
+
+/* ---- SET ----------------------------------------------------------------- */
+
+static int do_set(actx *c, const sp_ast_stmt *st)
+{
+    const sp_opt_def *d = sp_opt_find(sp_set_options, st->name);
+    if (!d) {
+        fail_at(c, st->name_pos, SP_EANALYSIS, "unknown setting '%s'",
+                st->name);
+        const char *s = sp_opt_suggest(sp_set_options, st->name);
+        if (s)
+            sp_err_hint(c->err, "did you mean '%s'?", s);
+        else
+            sp_err_hint(c->err, "settings: %s",
+                        sp_opt_list(sp_set_options, c->a));
+        return SP_EANALYSIS;
+    }
+    const char *v = st->set_value ? st->set_value : "";
+    if (strcasecmp(d->name, "trigger") == 0) {
+        const char *why = NULL;
+        if (sp_trigger_parse(v, &c->prog->trigger, &why) != 0) {
+            fail_at(c, st->set_value_pos, SP_EANALYSIS, "bad trigger '%s': %s",
+                    v, why);
+            sp_err_hint(c->err, "SET trigger = processing_time '1 second' | "
+                                "once | available_now");
+            return SP_EANALYSIS;
+        }
+        c->prog->trigger_set = true;
+    } else if (strcasecmp(d->name, "checkpoint_location") == 0) {
+        c->prog->checkpoint = sp_arena_strdup(c->a, v);
+    } else if (strcasecmp(d->name, "threads") == 0) {
+        const char *why = sp_opt_check(d, v);
+        if (why || atoi(v) < 1)
+            return fail_at(c, st->set_value_pos, SP_EANALYSIS,
+                           "bad value '%s' for threads: expected a whole "
+                           "number >= 1",
+                           v);
+        c->prog->threads = atoi(v);
+    }
+    return 0;
+}
+
+int sp_program_build(const sp_ast_script *script, sp_arena *arena,
+                     sp_program **out, sp_err *err)
+{
+    sp_program *p = sp_arena_zalloc(arena, sizeof *p);
+    p->arena = arena;
+    p->file = script->file;
+    p->trigger.kind = SP_TRIGGER_PROCESSING_TIME;
+    actx c = {script, arena, err, p};
+    int rc = 0;
+    for (int i = 0; i < script->n_stmts && !rc; i++) {
+        const sp_ast_stmt *st = script->stmts[i];
+        switch (st->kind) {
+        case SP_STMT_CREATE_SOURCE:
+            rc = add_source(&c, st);
+            break;
+        case SP_STMT_CREATE_SINK:
+            rc = add_sink(&c, st);
+            break;
+        case SP_STMT_SET:
+            rc = do_set(&c, st);
+            break;
+        case SP_STMT_CREATE_TABLE:
+            rc = unsupported(&c, st->pos,
+                             "CREATE TABLE (static tables for "
+                             "stream-static joins)",
+                             NULL);
+            break;
+        case SP_STMT_CREATE_VIEW:
+            rc = unsupported(&c, st->pos, "CREATE VIEW",
+                             "put the query in the CREATE SINK statement");
+            break;
+        }
+    }
+    if (!rc && p->n_plans == 0) {
+        sp_err_set(err, SP_EANALYSIS,
+                   "%s defines no sink, so nothing would run", script->file);
+        sp_err_hint(err, "add CREATE SINK name WITH (connector = 'console') "
+                         "AS SELECT ... FROM <source>");
+        rc = SP_EANALYSIS;
+    }
+    if (rc) return rc;
+    *out = p;
+    return 0;
+}
+
+/* ---- EXPLAIN ------------------------------------------------------------- */
+
+static void indent(sp_buf *b, int depth)
+{
+    for (int i = 1; i < depth; i++) sp_buf_puts(b, "   ");
+    if (depth) sp_buf_puts(b, "+- ");
+}
+
+void sp_interval_human(int64_t us, sp_buf *out)
+{
+    static const struct {
+        int64_t us;
+        const char *name;
+    } units[] = {{SP_USEC_PER_DAY, "day"},
+                 {3600 * SP_USEC_PER_SEC, "hour"},
+                 {60 * SP_USEC_PER_SEC, "minute"},
+                 {SP_USEC_PER_SEC, "second"},
+                 {1000, "millisecond"},
+                 {1, "microsecond"}};
+    if (us == 0) {
+        sp_buf_puts(out, "0 seconds");
+        return;
+    }
+    if (us < 0) {
+        sp_buf_putc(out, '-');
+        us = -us;
+    }
+    bool first = true;
+    for (size_t i = 0; i < SP_ARRAY_LEN(units); i++) {
+        int64_t n = us / units[i].us;
+        if (!n) continue;
+        us -= n * units[i].us;
+        sp_buf_printf(out, "%s%lld %s%s", first ? "" : " ", (long long)n,
+                      units[i].name, n == 1 ? "" : "s");
+        first = false;
+    }
+}
+
+int sp_plan_explain(const sp_program *prog, const sp_plan *p, sp_buf *out)
+{
+    int d = 1;
+    sp_buf_printf(out, "Sink %s [%s, output_mode=%s]", p->name,
+                  p->sink_vt->name,
+                  p->mode == SP_MODE_APPEND   ? "append"
+                  : p->mode == SP_MODE_UPDATE ? "update"
+                                              : "complete");
+    for (int i = 0; i < p->sink_opts.n; i++) {
+        const char *k = p->sink_opts.keys[i], *v = p->sink_opts.values[i];
+        if (v) sp_buf_printf(out, " %s=%s", k, v);
+    }
+    sp_buf_puts(out, "\n");
+    indent(out, d++);
+    sp_buf_puts(out, "Project [");
+    for (int i = 0; i < p->pipe.n_proj; i++) {
+        const char *nm = p->pipe.out_schema.fields[i].name;
+        sp_buf_printf(out, "%s", i ? ", " : "");
+        sp_expr_to_string(p->pipe.proj[i], &p->exec, out);
+        if (strcmp(nm, p->proj_sql[i]) != 0) sp_buf_printf(out, " AS %s", nm);
+    }
+    sp_buf_puts(out, "]\n");
+    if (p->pipe.filter) {
+        indent(out, d++);
+        sp_buf_puts(out, "Filter ");
+        sp_expr_to_string(p->pipe.filter, &p->exec, out);
+        sp_buf_puts(out, "\n");
+    }
+    if (p->pipe.n_compute) {
+        indent(out, d++);
+        sp_buf_puts(out, "Compute [");
+        for (int i = 0; i < p->pipe.n_compute; i++)
+            sp_buf_printf(out, "%s%s AS %s", i ? ", " : "",
+                          p->exec.fields[p->scan.n_fields + (uint32_t)i].name,
+                          p->compute_sql[i]);
+        sp_buf_puts(out, "]\n");
+    }
+    indent(out, d);
+    sp_buf_printf(out, "Scan %s [%s", p->src->name, p->src->vt->name);
+    for (int i = 0; i < p->src->opts.n; i++) {
+        const char *k = p->src->opts.keys[i], *v = p->src->opts.values[i];
+        if (v) sp_buf_printf(out, ", %s=%s", k, v);
+    }
+    sp_buf_puts(out, "] (");
+    for (uint32_t f = 0; f < p->scan.n_fields; f++)
+        sp_buf_printf(out, "%s%s %s", f ? ", " : "", p->scan.fields[f].name,
+                      sp_type_name(p->scan.fields[f].type));
+    sp_buf_puts(out, ")");
+    if (p->src->wm_col >= 0) {
+        sp_buf_printf(out, " watermark %s - ",
+                      p->src->full.fields[p->src->wm_col].name);
+        sp_interval_human(p->src->wm_delay_us, out);
+    }
+    sp_buf_puts(out, "\n");
+    return 0;
+}

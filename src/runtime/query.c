@@ -1,0 +1,623 @@
+/*
+ * query.c -- the micro-batch loop (see runtime.h for the protocol).
+ *
+ * Checkpoint layout, one directory per query (sink):
+ *     <ckpt>/<query>/metadata        query id and plan fingerprint
+ *     <ckpt>/<query>/offsets/<N>     WAL: source range, watermark, time
+ *     <ckpt>/<query>/commits/<N>     batch N is done
+ *     <ckpt>/<query>/sources/0/...   the source's own log
+ * All are checked files (src/log/log.h) written atomically.
+ */
+#define _GNU_SOURCE
+#include "runtime/runtime.h"
+
+#include "core/json.h"
+#include "log/log.h"
+#include "os/os.h"
+
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+typedef struct query {
+    sp_query_spec *spec;
+    char *dir, *offsets_dir, *commits_dir, *src_dir;
+    char id[37], run_id[37];
+    sp_source *src;
+    sp_sink *sink;
+    int64_t next_batch; /* id of the next batch */
+    int64_t offset;     /* end offset of the last committed batch */
+    bool rerun;         /* offsets/next_batch exists without a commit */
+    int64_t rerun_start, rerun_end, rerun_ts_us;
+    int64_t watermark_us; /* in effect for the next batch; INT64_MIN none */
+    int64_t max_et_us;    /* max event time seen */
+    bool done;
+    int64_t target;          /* available_now: stop at this offset */
+    int64_t last_trigger_us; /* monotonic start of the previous batch */
+    uint64_t total_rows;
+    double last_rate;
+} query;
+
+static void make_uuid(char *out)
+{
+    uint64_t a =
+        sp_hash_u64((uint64_t)sp_clock_wall_us() ^ ((uint64_t)getpid() << 20));
+    uint64_t b = sp_hash_u64(a ^ (uint64_t)sp_clock_mono_us() ^
+                             (uint64_t)(uintptr_t)out);
+    snprintf(out, 37, "%08x-%04x-4%03x-%04x-%012llx", (unsigned)(a >> 32),
+             (unsigned)(a >> 16) & 0xffff, (unsigned)a & 0xfff,
+             (unsigned)(0x8000 | ((b >> 48) & 0x3fff)),
+             (unsigned long long)(b & 0xffffffffffffULL));
+}
+
+static char *path2(const char *a, const char *b)
+{
+    size_t n = strlen(a) + strlen(b) + 2;
+    char *p = sp_malloc(n);
+    snprintf(p, n, "%s/%s", a, b);
+    return p;
+}
+
+/* ---- opening and recovery --------------------------------------------- */
+
+static int write_metadata(query *q, sp_err *err)
+{
+    char *path = path2(q->dir, "metadata");
+    int rc = 0;
+    if (sp_os_exists(path)) {
+        char *body;
+        size_t len;
+        rc = sp_ckfile_read(path, "spate-metadata", &body, &len, err);
+        if (!rc) {
+            sp_arena *a = sp_arena_create(0);
+            sp_json *j;
+            if (sp_json_parse(body, len, a, &j, err) == 0) {
+                const char *id = sp_json_get_str(j, "id", NULL);
+                if (id) snprintf(q->id, sizeof q->id, "%s", id);
+            } else {
+                rc = err->code;
+            }
+            sp_arena_destroy(a);
+            sp_free(body);
+        }
+    } else {
+        make_uuid(q->id);
+        sp_buf b;
+        sp_buf_init(&b);
+        sp_buf_printf(&b, "{\"id\":\"%s\",\"name\":", q->id);
+        sp_buf_json_str(&b, q->spec->name, strlen(q->spec->name));
+        sp_buf_puts(&b, ",\"plan\":");
+        const char *fp = q->spec->fingerprint ? q->spec->fingerprint : "";
+        sp_buf_json_str(&b, fp, strlen(fp));
+        sp_buf_puts(&b, "}\n");
+        rc = sp_ckfile_write(path, "spate-metadata", b.data, b.len, err);
+        sp_buf_free(&b);
+    }
+    sp_free(path);
+    return rc;
+}
+
+static int read_offsets(query *q, int64_t id, int64_t *start, int64_t *end,
+                        int64_t *ts_us, int64_t *wm_us, sp_err *err)
+{
+    char *body;
+    size_t len;
+    int rc = sp_log_read(q->offsets_dir, id, "spate-offsets", &body, &len, err);
+    if (rc) return rc;
+    sp_arena *a = sp_arena_create(0);
+    sp_json *j;
+    rc = sp_json_parse(body, len, a, &j, err);
+    if (!rc) {
+        const sp_json *src = sp_json_get(j, "source");
+        *start = sp_json_get_int(src, "startOffset", -1);
+        *end = sp_json_get_int(src, "endOffset", -1);
+        *ts_us = sp_json_get_int(j, "batchTimestampUs", 0);
+        *wm_us = sp_json_get_int(j, "batchWatermarkUs", INT64_MIN);
+        if (*start < 0 || *end < *start)
+            rc = sp_err_set(err, SP_ECORRUPT,
+                            "%s/%lld: the source offsets are missing",
+                            q->offsets_dir, (long long)id);
+    } else {
+        sp_err_clear(err);
+        rc = sp_err_set(err, SP_ECORRUPT, "%s/%lld: unreadable offsets",
+                        q->offsets_dir, (long long)id);
+    }
+    sp_arena_destroy(a);
+    sp_free(body);
+    return rc;
+}
+
+static int query_recover(query *q, sp_err *err)
+{
+    int64_t last_off, last_commit;
+    int rc = sp_log_latest(q->offsets_dir, &last_off, err);
+    if (!rc) rc = sp_log_latest(q->commits_dir, &last_commit, err);
+    if (rc) return rc;
+    q->watermark_us = INT64_MIN;
+    q->max_et_us = INT64_MIN;
+    if (last_off < 0) return 0;
+    int64_t start = 0, end = 0, ts = 0, wm = INT64_MIN;
+    rc = read_offsets(q, last_off, &start, &end, &ts, &wm, err);
+    if (rc) return rc;
+    q->watermark_us = wm;
+    if (last_commit >= last_off) {
+        q->next_batch = last_off + 1;
+        q->offset = end;
+        /* the watermark for the next batch was recorded at commit */
+        char *body;
+        size_t len;
+        if (sp_log_read(q->commits_dir, last_off, "spate-commit", &body, &len,
+                        err) == 0) {
+            sp_arena *a = sp_arena_create(0);
+            sp_json *j;
+            if (sp_json_parse(body, len, a, &j, err) == 0)
+                q->watermark_us =
+                    sp_json_get_int(j, "nextBatchWatermarkUs", q->watermark_us);
+            sp_arena_destroy(a);
+            sp_free(body);
+        }
+        if (err->code) return err->code;
+    } else {
+        q->next_batch = last_off;
+        q->offset = start;
+        q->rerun = true;
+        q->rerun_start = start;
+        q->rerun_end = end;
+        q->rerun_ts_us = ts;
+    }
+    return 0;
+}
+
+static int query_open(query *q, sp_query_spec *spec, const char *root,
+                      sp_err *err)
+{
+    memset(q, 0, sizeof *q);
+    q->spec = spec;
+    q->dir = path2(root, spec->name);
+    q->offsets_dir = path2(q->dir, "offsets");
+    q->commits_dir = path2(q->dir, "commits");
+    q->src_dir = path2(q->dir, "sources/0");
+    make_uuid(q->run_id);
+    int rc = sp_os_mkdirs(q->offsets_dir, err);
+    if (!rc) rc = sp_os_mkdirs(q->commits_dir, err);
+    if (!rc) rc = sp_os_mkdirs(q->src_dir, err);
+    if (!rc) rc = write_metadata(q, err);
+    if (!rc) rc = query_recover(q, err);
+    if (rc) return rc;
+    spec->src_conf.state_dir = q->src_dir;
+    rc = spec->src_vt->open(&spec->src_conf, &q->src, err);
+    if (rc) return rc;
+    if (!spec->sink_conf.out) spec->sink_conf.out = stdout;
+    return spec->sink_vt->open(&spec->sink_conf, &q->sink, err);
+}
+
+static void query_close(query *q)
+{
+    if (q->src) q->spec->src_vt->close(q->src);
+    if (q->sink) q->spec->sink_vt->close(q->sink);
+    sp_free(q->dir);
+    sp_free(q->offsets_dir);
+    sp_free(q->commits_dir);
+    sp_free(q->src_dir);
+}
+
+/* ---- one batch ---------------------------------------------------------- */
+
+typedef struct task {
+    const sp_split *split;
+    void *part;
+    sp_arena *scratch;
+    sp_read_stats rstats;
+    sp_pipe_stats pstats;
+    sp_err err;
+    int rc;
+} task;
+
+typedef struct batch_job {
+    query *q;
+    int64_t batch_id;
+    task *tasks;
+} batch_job;
+
+static int emit_batch(void *ud, sp_batch *b, sp_err *err)
+{
+    task *t = ((void **)ud)[0];
+    batch_job *j = ((void **)ud)[1];
+    sp_batch out;
+    int rc =
+        sp_pipeline_run(j->q->spec->pipe, b, t->scratch, &out, &t->pstats, err);
+    if (!rc && sp_batch_live(&out) > 0)
+        rc = j->q->spec->sink_vt->part_write(j->q->sink, t->part, &out, err);
+    sp_arena_reset(t->scratch);
+    return rc;
+}
+
+static void run_task(void *ud, int i)
+{
+    batch_job *j = ud;
+    task *t = &j->tasks[i];
+    query *q = j->q;
+    sp_pipe_stats_init(&t->pstats);
+    t->scratch = sp_arena_create(1 << 20);
+    if (!t->scratch) {
+        t->rc = sp_err_set(&t->err, SP_ENOMEM, "out of memory");
+        return;
+    }
+    t->rc =
+        q->spec->sink_vt->part_open(q->sink, j->batch_id, i, &t->part, &t->err);
+    if (t->rc) return;
+    void *ctx[2] = {t, j};
+    t->rc = q->spec->src_vt->read(q->src, t->split, emit_batch, ctx, &t->rstats,
+                                  &t->err);
+}
+
+static void iso_time(int64_t us, char *buf)
+{
+    sp_ts_format_iso(us - us % 1000, buf);
+}
+
+typedef struct batch_result {
+    uint64_t rows_in, rows_out, bad_rows, bytes;
+    sp_pipe_stats ps;
+    int64_t d_latest, d_wal, d_add, d_commit, d_total; /* microseconds */
+} batch_result;
+
+static void write_progress(query *q, FILE *f, int64_t batch_id, int64_t ts_us,
+                           int64_t start, int64_t end, int64_t wm_us,
+                           const batch_result *r, int64_t since_last_us)
+{
+    sp_buf b;
+    sp_buf_init(&b);
+    char t[48];
+    iso_time(ts_us, t);
+    double secs = r->d_total / 1e6;
+    double in_rate =
+        since_last_us > 0 ? (double)r->rows_in / (since_last_us / 1e6) : 0.0;
+    double proc_rate = secs > 0 ? (double)r->rows_in / secs : 0.0;
+    char in_s[32], proc_s[32];
+    sp_fmt_double(in_rate, in_s);
+    sp_fmt_double(proc_rate, proc_s);
+    sp_buf_printf(&b, "{\"id\":\"%s\",\"runId\":\"%s\",\"name\":", q->id,
+                  q->run_id);
+    sp_buf_json_str(&b, q->spec->name, strlen(q->spec->name));
+    sp_buf_printf(&b,
+                  ",\"timestamp\":\"%s\",\"batchId\":%lld,"
+                  "\"batchDuration\":%lld,\"numInputRows\":%llu,"
+                  "\"inputRowsPerSecond\":%s,\"processedRowsPerSecond\":%s,",
+                  t, (long long)batch_id, (long long)(r->d_total / 1000),
+                  (unsigned long long)r->rows_in, in_s, proc_s);
+    sp_buf_printf(&b,
+                  "\"durationMs\":{\"addBatch\":%lld,\"commitOffsets\":%lld,"
+                  "\"latestOffset\":%lld,\"triggerExecution\":%lld,"
+                  "\"walCommit\":%lld},",
+                  (long long)(r->d_add / 1000), (long long)(r->d_commit / 1000),
+                  (long long)(r->d_latest / 1000),
+                  (long long)(r->d_total / 1000), (long long)(r->d_wal / 1000));
+    sp_buf_puts(&b, "\"eventTime\":{");
+    if (r->ps.et_count > 0) {
+        char a1[48], a2[48], a3[48];
+        iso_time((int64_t)(r->ps.et_sum / (double)r->ps.et_count), a1);
+        iso_time(r->ps.et_max, a2);
+        iso_time(r->ps.et_min, a3);
+        sp_buf_printf(&b, "\"avg\":\"%s\",\"max\":\"%s\",\"min\":\"%s\"", a1,
+                      a2, a3);
+    }
+    if (q->spec->wm_delay_us >= 0) {
+        char w[48];
+        iso_time(wm_us == INT64_MIN ? 0 : wm_us, w);
+        sp_buf_printf(&b, "%s\"watermark\":\"%s\"", r->ps.et_count ? "," : "",
+                      w);
+    }
+    sp_buf_puts(&b, "},\"stateOperators\":[],\"sources\":[{\"description\":");
+    sp_buf d;
+    sp_buf_init(&d);
+    q->spec->src_vt->describe(q->src, &d);
+    sp_buf_json_str(&b, d.data ? d.data : "", d.len);
+    sp_buf_printf(&b,
+                  ",\"startOffset\":%lld,\"endOffset\":%lld,"
+                  "\"latestOffset\":%lld,\"numInputRows\":%llu,"
+                  "\"numMalformedRows\":%llu,\"numInputBytes\":%llu,"
+                  "\"inputRowsPerSecond\":%s,\"processedRowsPerSecond\":%s}],",
+                  (long long)start, (long long)end, (long long)end,
+                  (unsigned long long)r->rows_in,
+                  (unsigned long long)r->bad_rows, (unsigned long long)r->bytes,
+                  in_s, proc_s);
+    d.len = 0;
+    q->spec->sink_vt->describe(q->sink, &d);
+    sp_buf_puts(&b, "\"sink\":{\"description\":");
+    sp_buf_json_str(&b, d.data ? d.data : "", d.len);
+    sp_buf_printf(&b, ",\"numOutputRows\":%llu}}\n",
+                  (unsigned long long)r->rows_out);
+    fwrite(b.data, 1, b.len, f);
+    fflush(f);
+    sp_buf_free(&d);
+    sp_buf_free(&b);
+}
+
+static int run_batch(query *q, sp_pool *pool, const sp_run_opts *o,
+                     int64_t batch_id, int64_t start, int64_t end,
+                     int64_t ts_us, bool write_wal, int64_t t0, sp_err *err)
+{
+    batch_result r;
+    memset(&r, 0, sizeof r);
+    sp_pipe_stats_init(&r.ps);
+    int64_t wm_now = q->watermark_us;
+    r.d_latest = sp_clock_mono_us() - t0;
+
+    /* 2. the write-ahead offset log */
+    int64_t t1 = sp_clock_mono_us();
+    if (write_wal) {
+        sp_buf b;
+        sp_buf_init(&b);
+        sp_buf_printf(&b,
+                      "{\"batchId\":%lld,\"batchTimestampMs\":%lld,"
+                      "\"batchTimestampUs\":%lld,\"batchWatermarkMs\":%lld,"
+                      "\"batchWatermarkUs\":%lld,\"source\":{\"name\":",
+                      (long long)batch_id, (long long)(ts_us / 1000),
+                      (long long)ts_us,
+                      (long long)(wm_now == INT64_MIN ? 0 : wm_now / 1000),
+                      (long long)wm_now);
+        const char *sn = q->spec->src_conf.name;
+        sp_buf_json_str(&b, sn, strlen(sn));
+        sp_buf_printf(&b, ",\"startOffset\":%lld,\"endOffset\":%lld}}\n",
+                      (long long)start, (long long)end);
+        int rc = sp_log_write(q->offsets_dir, batch_id, "spate-offsets", b.data,
+                              b.len, err);
+        sp_buf_free(&b);
+        if (rc) return rc;
+    }
+    r.d_wal = sp_clock_mono_us() - t1;
+
+    /* 3. read, compute, write parts -- unless the sink already has it */
+    int64_t t2 = sp_clock_mono_us();
+    bool have = q->spec->sink_vt->last_committed(q->sink) >= batch_id;
+    sp_arena *a = sp_arena_create(0);
+    sp_split *splits = NULL;
+    int n = 0, rc = 0;
+    if (!have)
+        rc = q->spec->src_vt->plan_splits(q->src, batch_id, start, end,
+                                          o->threads * 2, a, &splits, &n, err);
+    task *tasks = n ? sp_calloc((size_t)n, sizeof *tasks) : NULL;
+    if (!rc && n) {
+        for (int i = 0; i < n; i++) tasks[i].split = &splits[i];
+        batch_job job = {q, batch_id, tasks};
+        sp_pool_run(pool, n, run_task, &job);
+        for (int i = 0; i < n; i++) {
+            task *t = &tasks[i];
+            if (t->rc && !rc) {
+                *err = t->err;
+                rc = t->rc;
+            }
+            r.rows_in += t->rstats.rows;
+            r.bad_rows += t->rstats.bad_rows;
+            r.bytes += t->rstats.bytes;
+            sp_pipe_stats_merge(&r.ps, &t->pstats);
+        }
+    }
+    void **parts = sp_calloc((size_t)n + 1, sizeof(void *));
+    for (int i = 0; i < n; i++) {
+        parts[i] = tasks[i].part;
+        if (tasks[i].scratch) sp_arena_destroy(tasks[i].scratch);
+    }
+    r.rows_out = r.ps.rows_out;
+    /* 4. commit the sink */
+    if (!rc && !have) {
+        int np = 0;
+        for (int i = 0; i < n; i++) np += parts[i] != NULL;
+        if (np == n) {
+            rc = q->spec->sink_vt->commit(q->sink, batch_id, parts, n, err);
+        } else {
+            rc = sp_err_set(err, SP_EINTERNAL, "a sink part was not opened");
+        }
+    } else if (rc) {
+        void **live = parts;
+        int nl = 0;
+        for (int i = 0; i < n; i++)
+            if (parts[i]) live[nl++] = parts[i];
+        q->spec->sink_vt->abort(q->sink, batch_id, live, nl);
+    }
+    sp_free(parts);
+    sp_free(tasks);
+    sp_arena_destroy(a);
+    r.d_add = sp_clock_mono_us() - t2;
+    if (rc) return rc;
+
+    /* 5. the commit log; the watermark for the next batch */
+    int64_t t3 = sp_clock_mono_us();
+    if (r.ps.et_count > 0) q->max_et_us = SP_MAX(q->max_et_us, r.ps.et_max);
+    if (q->spec->wm_delay_us >= 0 && q->max_et_us != INT64_MIN) {
+        int64_t w = q->max_et_us - q->spec->wm_delay_us;
+        if (q->watermark_us == INT64_MIN || w > q->watermark_us)
+            q->watermark_us = w;
+    }
+    char cb[160];
+    int cl = snprintf(
+        cb, sizeof cb,
+        "{\"batchId\":%lld,\"nextBatchWatermarkMs\":%lld,"
+        "\"nextBatchWatermarkUs\":%lld}\n",
+        (long long)batch_id,
+        (long long)(q->watermark_us == INT64_MIN ? 0 : q->watermark_us / 1000),
+        (long long)q->watermark_us);
+    rc = sp_log_write(q->commits_dir, batch_id, "spate-commit", cb, (size_t)cl,
+                      err);
+    if (rc) return rc;
+    if (q->spec->src_vt->commit) q->spec->src_vt->commit(q->src, batch_id, end);
+    r.d_commit = sp_clock_mono_us() - t3;
+    r.d_total = sp_clock_mono_us() - t0;
+
+    int64_t since = q->last_trigger_us ? t0 - q->last_trigger_us : 0;
+    q->last_trigger_us = t0;
+    q->total_rows += r.rows_in;
+    q->last_rate = r.d_total > 0 ? (double)r.rows_in / (r.d_total / 1e6) : 0;
+    if (o->progress)
+        write_progress(q, o->progress, batch_id, ts_us, start, end, wm_now, &r,
+                       since);
+    q->next_batch = batch_id + 1;
+    q->offset = end;
+    return 0;
+}
+
+/* ---- the loop ----------------------------------------------------------- */
+
+static bool stopping(const sp_run_opts *o, int64_t t_start)
+{
+    if (o->stop && *o->stop) return true;
+    return o->duration_us > 0 && sp_clock_mono_us() - t_start >= o->duration_us;
+}
+
+/* Sleeps up to `us`, waking early when asked to stop. */
+static void nap(const sp_run_opts *o, int64_t us, int64_t t_start)
+{
+    while (us > 0 && !stopping(o, t_start)) {
+        int64_t step = SP_MIN(us, 10000);
+        struct timespec ts = {0, (long)(step * 1000)};
+        nanosleep(&ts, NULL);
+        us -= step;
+    }
+}
+
+static void fmt_rate(double r, char *buf, size_t n)
+{
+    if (r >= 1e6)
+        snprintf(buf, n, "%.2fM", r / 1e6);
+    else if (r >= 1e3)
+        snprintf(buf, n, "%.1fK", r / 1e3);
+    else
+        snprintf(buf, n, "%.0f", r);
+}
+
+static void status_line(query *qs, int nq, int64_t now_us)
+{
+    char line[512];
+    size_t k = 0;
+    for (int i = 0; i < nq && k < sizeof line - 100; i++) {
+        query *q = &qs[i];
+        char rate[32];
+        fmt_rate(q->last_rate, rate, sizeof rate);
+        int64_t lag = q->spec->src_vt->backlog
+                          ? q->spec->src_vt->backlog(q->src, q->offset, now_us)
+                          : -1;
+        k += (size_t)snprintf(line + k, sizeof line - k,
+                              "%s[%s] batch %lld | %s rows/s | %llu rows",
+                              i ? "  " : "", q->spec->name,
+                              (long long)q->next_batch - 1, rate,
+                              (unsigned long long)q->total_rows);
+        if (lag >= 0)
+            k += (size_t)snprintf(line + k, sizeof line - k, " | lag %lld",
+                                  (long long)lag);
+    }
+    fprintf(stderr, "\r\033[K%s", line);
+    fflush(stderr);
+}
+
+int sp_runtime_run(sp_query_spec *specs, int nq, const sp_run_opts *o,
+                   sp_err *err)
+{
+    int rc = 0;
+    char tmp_root[64] = {0};
+    const char *root = o->checkpoint;
+    if (!root) {
+        snprintf(tmp_root, sizeof tmp_root, "/tmp/spate-ckpt-XXXXXX");
+        if (!mkdtemp(tmp_root))
+            return sp_err_sys(err, SP_EIO, errno,
+                              "cannot create a temporary checkpoint");
+        root = tmp_root;
+    }
+    query *qs = sp_calloc((size_t)nq, sizeof *qs);
+    sp_pool *pool = sp_pool_create(o->threads);
+    if (!qs || !pool) {
+        rc = sp_err_set(err, SP_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (int i = 0; i < nq && !rc; i++) {
+        rc = query_open(&qs[i], &specs[i], root, err);
+        if (rc && !err->hint[0] && o->checkpoint)
+            sp_err_detail(err, "while opening query %s in checkpoint %s",
+                          specs[i].name, root);
+    }
+    if (rc) goto done;
+
+    int64_t t_start = sp_clock_mono_us();
+    sp_trigger tr = o->trigger;
+    if (tr.kind == SP_TRIGGER_AVAILABLE_NOW)
+        for (int i = 0; i < nq && !rc; i++) {
+            query *q = &qs[i];
+            int64_t from = q->rerun ? q->rerun_end : q->offset;
+            rc = q->spec->src_vt->latest(q->src, from, sp_clock_wall_us(),
+                                         &q->target, err);
+        }
+    int64_t next_status = 0;
+    int64_t last_trigger = t_start;
+    while (!rc && !stopping(o, t_start)) {
+        bool worked = false, all_done = true;
+        for (int i = 0; i < nq && !rc && !stopping(o, t_start); i++) {
+            query *q = &qs[i];
+            if (q->done) continue;
+            all_done = false;
+            int64_t t0 = sp_clock_mono_us();
+            if (q->rerun) {
+                q->rerun = false;
+                rc = run_batch(q, pool, o, q->next_batch, q->rerun_start,
+                               q->rerun_end, q->rerun_ts_us, false, t0, err);
+                worked = true;
+                continue;
+            }
+            int64_t now = sp_clock_wall_us();
+            int limit = tr.kind == SP_TRIGGER_ONCE ? -1 : 0;
+            int64_t end;
+            rc = q->spec->src_vt->next_end(q->src, q->next_batch, q->offset,
+                                           now, limit, &end, err);
+            if (rc) break;
+            if (tr.kind == SP_TRIGGER_AVAILABLE_NOW && end > q->target &&
+                q->target >= q->offset)
+                end = q->target;
+            if (end > q->offset) {
+                rc = run_batch(q, pool, o, q->next_batch, q->offset, end, now,
+                               true, t0, err);
+                worked = true;
+            }
+            if (tr.kind == SP_TRIGGER_ONCE ||
+                (tr.kind == SP_TRIGGER_AVAILABLE_NOW && q->offset >= q->target))
+                q->done = true;
+        }
+        if (rc) break;
+        if (o->status_line && sp_clock_mono_us() >= next_status) {
+            status_line(qs, nq, sp_clock_wall_us());
+            next_status = sp_clock_mono_us() + 200000;
+        }
+        if (all_done) break;
+        bool finished = true;
+        for (int i = 0; i < nq; i++) finished &= qs[i].done;
+        if (finished) break;
+        if (tr.kind == SP_TRIGGER_PROCESSING_TIME && tr.interval_us > 0) {
+            /* Triggers fall on multiples of the interval; a batch that ran
+             * longer than the interval is followed at once (Spark's
+             * ProcessingTimeExecutor). */
+            last_trigger += tr.interval_us;
+            int64_t now = sp_clock_mono_us();
+            if (now >= last_trigger)
+                last_trigger = now;
+            else
+                nap(o, last_trigger - now, t_start);
+        } else if (!worked) {
+            nap(o, o->poll_us > 0 ? o->poll_us : 100000, t_start);
+        }
+    }
+    if (o->status_line) {
+        status_line(qs, nq, sp_clock_wall_us());
+        fputc('\n', stderr);
+    }
+done:
+    for (int i = 0; qs && i < nq; i++) query_close(&qs[i]);
+    sp_free(qs);
+    sp_pool_destroy(pool);
+    if (tmp_root[0]) {
+        sp_err e2;
+        sp_err_clear(&e2);
+        sp_os_remove_tree(tmp_root, &e2);
+    }
+    return rc;
+}

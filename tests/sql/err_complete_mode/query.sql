@@ -1,0 +1,3 @@
+CREATE SOURCE events (id BIGINT) WITH (connector = 'file', path = 'input');
+CREATE SINK out WITH (connector = 'console', output_mode = 'complete') AS
+SELECT id FROM events;
