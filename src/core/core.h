@@ -186,7 +186,8 @@ int sp_str_cmp(sp_str a, sp_str b);             /* bytewise, like memcmp */
     X(DOUBLE, "DOUBLE")                                                        \
     X(VARCHAR, "VARCHAR")                                                      \
     X(TIMESTAMP, "TIMESTAMP")                                                  \
-    X(INTERVAL, "INTERVAL")
+    X(INTERVAL, "INTERVAL")                                                    \
+    X(WINDOW, "STRUCT<start: TIMESTAMP, end: TIMESTAMP>")
 
 typedef enum sp_type {
 #define SP_TYPE_ENUM(n, s) SP_T_##n,
@@ -213,6 +214,9 @@ typedef struct sp_value {
         int64_t i; /* BIGINT, TIMESTAMP (us since epoch), INTERVAL (us) */
         double d;
         sp_str s;
+        struct {
+            int64_t start, end; /* WINDOW: [start, end) in microseconds */
+        } w;
     } v;
 } sp_value;
 
@@ -276,7 +280,8 @@ typedef struct sp_vec {
     union {
         void *raw;
         uint8_t *b;   /* BOOL */
-        int64_t *i64; /* BIGINT, TIMESTAMP, INTERVAL */
+        int64_t *i64; /* BIGINT, TIMESTAMP, INTERVAL; WINDOW: row i is
+                         [2i] start, [2i + 1] end */
         double *f64;  /* DOUBLE */
         sp_str *str;  /* VARCHAR */
     } d;

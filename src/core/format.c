@@ -135,6 +135,13 @@ int sp_value_format(const sp_value *v, sp_buf *b)
     case SP_T_INTERVAL:
         n = sp_interval_format(v->v.i, tmp);
         return sp_buf_append(b, tmp, (size_t)n);
+    case SP_T_WINDOW: {
+        /* Spark shows a struct as {field, field} */
+        char t2[32];
+        sp_ts_format(v->v.w.start, tmp);
+        sp_ts_format(v->v.w.end, t2);
+        return sp_buf_printf(b, "{%s, %s}", tmp, t2);
+    }
     default:
         return sp_buf_append(b, "null", 4);
     }

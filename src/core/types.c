@@ -68,6 +68,8 @@ size_t sp_type_width(sp_type t)
         return 1;
     case SP_T_VARCHAR:
         return sizeof(sp_str);
+    case SP_T_WINDOW:
+        return 16;
     default:
         return 8;
     }
@@ -133,6 +135,10 @@ void sp_vec_get(const sp_vec *v, uint32_t i, sp_value *out)
         out->v.s = v->d.str[i];
         break;
     case SP_T_NULL:
+        break;
+    case SP_T_WINDOW:
+        out->v.w.start = v->d.i64[2 * i];
+        out->v.w.end = v->d.i64[2 * i + 1];
         break;
     default:
         out->v.i = v->d.i64[i];

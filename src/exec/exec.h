@@ -36,6 +36,12 @@ typedef struct sp_pipe_stats {
 void sp_pipe_stats_init(sp_pipe_stats *s);
 void sp_pipe_stats_merge(sp_pipe_stats *into, const sp_pipe_stats *from);
 
+/* Runs compute and filter only: *wide gets the scan columns plus the
+ * computed ones, with the filter's selection. For operators that consume
+ * the rows themselves (aggregation). */
+int sp_pipeline_prepare(const sp_pipeline *p, sp_batch *in, sp_arena *scratch,
+                        sp_batch *wide, sp_pipe_stats *stats, sp_err *err);
+
 /* Runs the pipeline on `in` (whose columns are the scan columns), writing
  * the result batch to *out. Memory for computed vectors comes from
  * `scratch`, which the caller resets after consuming *out. */

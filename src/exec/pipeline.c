@@ -22,8 +22,8 @@ void sp_pipe_stats_merge(sp_pipe_stats *into, const sp_pipe_stats *from)
     into->et_count += from->et_count;
 }
 
-int sp_pipeline_run(const sp_pipeline *p, sp_batch *in, sp_arena *scratch,
-                    sp_batch *out, sp_pipe_stats *stats, sp_err *err)
+int sp_pipeline_prepare(const sp_pipeline *p, sp_batch *in, sp_arena *scratch,
+                        sp_batch *wide_out, sp_pipe_stats *stats, sp_err *err)
 {
     sp_batch wide = *in;
     int rc;
@@ -66,6 +66,16 @@ int sp_pipeline_run(const sp_pipeline *p, sp_batch *in, sp_arena *scratch,
         rc = sp_expr_filter(p->filter, &wide, scratch, err);
         if (rc) return rc;
     }
+    *wide_out = wide;
+    return 0;
+}
+
+int sp_pipeline_run(const sp_pipeline *p, sp_batch *in, sp_arena *scratch,
+                    sp_batch *out, sp_pipe_stats *stats, sp_err *err)
+{
+    sp_batch wide;
+    int rc = sp_pipeline_prepare(p, in, scratch, &wide, stats, err);
+    if (rc) return rc;
     out->n_rows = wide.n_rows;
     out->sel = wide.sel;
     out->n_sel = wide.n_sel;

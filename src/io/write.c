@@ -157,6 +157,17 @@ static int write_json(const sp_schema *schema, const sp_batch *b, sp_buf *out)
                 if ((rc = put_json_str(out, s.ptr, s.len)) != 0) goto cleanup;
                 continue;
             }
+            if (v->type == SP_T_WINDOW) {
+                /* a struct: {"start":"...","end":"..."} as Spark writes */
+                char ts0[48], ts1[48];
+                sp_ts_format_iso(v->d.i64[2 * i], ts0);
+                sp_ts_format_iso(v->d.i64[2 * i + 1], ts1);
+                if ((rc =
+                         sp_buf_printf(out, "{\"start\":\"%s\",\"end\":\"%s\"}",
+                                       ts0, ts1)) != 0)
+                    goto cleanup;
+                continue;
+            }
             bool quoted = v->type == SP_T_TIMESTAMP ||
                           v->type == SP_T_INTERVAL ||
                           (v->type == SP_T_DOUBLE && !isfinite(v->d.f64[i]));
@@ -212,6 +223,15 @@ static int write_csv(const sp_schema *schema, const sp_batch *b, sp_buf *out)
             if (v->type == SP_T_VARCHAR) {
                 if (put_csv_str(out, v->d.str[i].ptr, v->d.str[i].len))
                     return SP_ENOMEM;
+            } else if (v->type == SP_T_WINDOW) {
+                sp_value val;
+                sp_vec_get(v, i, &val);
+                sp_buf t;
+                sp_buf_init(&t);
+                int rc = sp_value_format(&val, &t);
+                if (!rc) rc = put_csv_str(out, t.data, t.len);
+                sp_buf_free(&t);
+                if (rc) return SP_ENOMEM;
             } else {
                 out->len += (size_t)scalar_text(v, i, out->data + out->len);
             }

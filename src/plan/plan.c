@@ -14,9 +14,7 @@
  *                  mode is allowed for the query's shape (Spark's rules).
  *   SET            a known key with a valid value.
  */
-#include "plan/plan.h"
-
-#include "sql/bind.h"
+#include "plan/planInt.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -29,19 +27,16 @@ const sp_opt_def sp_set_options[] = {
      "checkpoint directory (the --checkpoint flag overrides it)"},
     {"threads", SP_OPT_INT, NULL, false, NULL,
      "worker threads (the --threads flag overrides it)"},
+    {"shuffle_partitions", SP_OPT_INT, "4", false, NULL,
+     "state partitions of stateful operators (fixed for a checkpoint)"},
+    {"no_data_batches", SP_OPT_BOOL, "true", false, NULL,
+     "run a batch without new data when the watermark moved, so final "
+     "windows are emitted and state evicted"},
+    {"state_snapshot_interval", SP_OPT_INT, "10", false, NULL,
+     "state store versions between snapshots"},
     {0}};
 
-typedef struct actx {
-    const sp_ast_script *script;
-    sp_arena *a;
-    sp_err *err;
-    sp_program *prog;
-} actx;
-
-/* Sets an error at a position of the script. */
-static int fail_at(actx *c, sp_pos pos, int code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static int fail_at(actx *c, sp_pos pos, int code, const char *fmt, ...)
+int sp_plan_fail_at(actx *c, sp_pos pos, int code, const char *fmt, ...)
 {
     if (c->err->code) return c->err->code;
     va_list ap;
@@ -54,7 +49,7 @@ static int fail_at(actx *c, sp_pos pos, int code, const char *fmt, ...)
     return code;
 }
 
-static char *sql_text(actx *c, const sp_ast_expr *e)
+char *sp_plan_sql_text(actx *c, const sp_ast_expr *e)
 {
     sp_buf b;
     sp_buf_init(&b);
@@ -76,13 +71,13 @@ static int resolve_options(actx *c, const sp_ast_stmt *st,
         const sp_ast_option *o = &st->options[i];
         for (int j = 0; j < i; j++)
             if (strcasecmp(st->options[j].key, o->key) == 0)
-                return fail_at(c, o->key_pos, SP_EANALYSIS,
-                               "option '%s' is given twice", o->key);
+                return sp_plan_fail_at(c, o->key_pos, SP_EANALYSIS,
+                                       "option '%s' is given twice", o->key);
         const sp_opt_def *d = sp_opt_find(common, o->key);
         if (!d) d = sp_opt_find(own, o->key);
         if (!d) {
-            fail_at(c, o->key_pos, SP_EANALYSIS, "unknown option '%s' for %s",
-                    o->key, what);
+            sp_plan_fail_at(c, o->key_pos, SP_EANALYSIS,
+                            "unknown option '%s' for %s", o->key, what);
             const char *s = sp_opt_suggest(own, o->key);
             if (!s) s = sp_opt_suggest(common, o->key);
             if (s)
@@ -95,9 +90,9 @@ static int resolve_options(actx *c, const sp_ast_stmt *st,
         }
         const char *why = sp_opt_check(d, o->value);
         if (why) {
-            fail_at(c, o->value_pos, SP_EANALYSIS,
-                    "bad value '%s' for option '%s': %s", o->value, d->name,
-                    why);
+            sp_plan_fail_at(c, o->value_pos, SP_EANALYSIS,
+                            "bad value '%s' for option '%s': %s", o->value,
+                            d->name, why);
             if (d->type == SP_OPT_ENUM)
                 sp_err_hint(c->err, "accepted values: %s", d->choices);
             else if (d->help)
@@ -118,8 +113,9 @@ static int resolve_options(actx *c, const sp_ast_stmt *st,
             if (strcasecmp(st->options[i].key, d->name) == 0)
                 out->values[k] = st->options[i].value;
         if (d->required && !out->values[k]) {
-            fail_at(c, st->name_pos, SP_EANALYSIS,
-                    "%s '%s' needs the option '%s'", what, st->name, d->name);
+            sp_plan_fail_at(c, st->name_pos, SP_EANALYSIS,
+                            "%s '%s' needs the option '%s'", what, st->name,
+                            d->name);
             sp_err_hint(c->err, "add %s = '...' to WITH (...): %s", d->name,
                         d->help ? d->help : "");
             return SP_EANALYSIS;
@@ -152,13 +148,14 @@ static int add_source(actx *c, const sp_ast_stmt *st)
 {
     sp_program *p = c->prog;
     if (find_source(p, st->name))
-        return fail_at(c, st->name_pos, SP_EANALYSIS,
-                       "source '%s' is defined twice", st->name);
+        return sp_plan_fail_at(c, st->name_pos, SP_EANALYSIS,
+                               "source '%s' is defined twice", st->name);
     const sp_ast_option *copt = NULL;
     const char *conn = given_option(st, "connector", &copt);
     if (!conn) {
-        fail_at(c, st->name_pos, SP_EANALYSIS,
-                "source '%s' does not say which connector to use", st->name);
+        sp_plan_fail_at(c, st->name_pos, SP_EANALYSIS,
+                        "source '%s' does not say which connector to use",
+                        st->name);
         sp_err_hint(c->err,
                     "add connector = '...' to WITH (...); "
                     "connectors: %s",
@@ -167,8 +164,8 @@ static int add_source(actx *c, const sp_ast_stmt *st)
     }
     const sp_source_vtab *vt = sp_source_lookup(conn);
     if (!vt) {
-        fail_at(c, copt->value_pos, SP_EANALYSIS,
-                "unknown source connector '%s'", conn);
+        sp_plan_fail_at(c, copt->value_pos, SP_EANALYSIS,
+                        "unknown source connector '%s'", conn);
         sp_err_hint(c->err, "source connectors: %s", sp_source_names(c->a));
         return SP_EANALYSIS;
     }
@@ -196,8 +193,9 @@ static int add_source(actx *c, const sp_ast_stmt *st)
         if (d && strlen(d) != 1) {
             const sp_ast_option *o = NULL;
             given_option(st, "delimiter", &o);
-            return fail_at(c, o ? o->value_pos : st->name_pos, SP_EANALYSIS,
-                           "delimiter must be one character, got '%s'", d);
+            return sp_plan_fail_at(
+                c, o ? o->value_pos : st->name_pos, SP_EANALYSIS,
+                "delimiter must be one character, got '%s'", d);
         }
         if (d) s->fopts.delimiter = d[0];
         const char *nv = sp_opts_get(&s->opts, "null_value");
@@ -223,8 +221,8 @@ static int add_source(actx *c, const sp_ast_stmt *st)
         fields[nf].name = "value";
         fields[nf++].type = SP_T_VARCHAR;
     } else if (n_decl == 0) {
-        fail_at(c, st->name_pos, SP_EANALYSIS,
-                "source '%s' declares no columns", st->name);
+        sp_plan_fail_at(c, st->name_pos, SP_EANALYSIS,
+                        "source '%s' declares no columns", st->name);
         sp_err_hint(c->err,
                     "a %s source reads by a declared schema: "
                     "CREATE SOURCE %s (id BIGINT, name VARCHAR, ...) "
@@ -237,14 +235,16 @@ static int add_source(actx *c, const sp_ast_stmt *st)
             if (col->computed) continue;
             for (int j = 0; j < nf; j++)
                 if (strcasecmp(fields[j].name, col->name) == 0)
-                    return fail_at(c, col->pos, SP_EANALYSIS,
-                                   "column '%s' is declared twice", col->name);
+                    return sp_plan_fail_at(c, col->pos, SP_EANALYSIS,
+                                           "column '%s' is declared twice",
+                                           col->name);
             if (fixed) {
                 int k = sp_schema_find(fixed, col->name, strlen(col->name));
                 if (k < 0 || fixed->fields[k].type != col->type) {
-                    fail_at(c, col->pos, SP_EANALYSIS,
-                            "the %s source has no column %s %s", vt->name,
-                            col->name, sp_type_name(col->type));
+                    sp_plan_fail_at(c, col->pos, SP_EANALYSIS,
+                                    "the %s source has no column %s %s",
+                                    vt->name, col->name,
+                                    sp_type_name(col->type));
                     sp_buf b;
                     sp_buf_init(&b);
                     for (uint32_t f = 0; f < fixed->n_fields; f++)
@@ -260,15 +260,16 @@ static int add_source(actx *c, const sp_ast_stmt *st)
                 }
             }
             if (col->type == SP_T_NULL)
-                return fail_at(c, col->pos, SP_EANALYSIS,
-                               "column '%s' has no type", col->name);
+                return sp_plan_fail_at(c, col->pos, SP_EANALYSIS,
+                                       "column '%s' has no type", col->name);
             fields[nf].name = sp_arena_strdup(c->a, col->name);
             fields[nf++].type = col->type;
         }
         if (s->format == SP_FMT_TEXT &&
             (nf != 1 || fields[0].type != SP_T_VARCHAR)) {
-            return fail_at(c, st->columns[0].pos, SP_EANALYSIS,
-                           "a text source has exactly one VARCHAR column");
+            return sp_plan_fail_at(
+                c, st->columns[0].pos, SP_EANALYSIS,
+                "a text source has exactly one VARCHAR column");
         }
     }
     s->declared.n_fields = (uint32_t)nf;
@@ -286,12 +287,13 @@ static int add_source(actx *c, const sp_ast_stmt *st)
         if (!col->computed) continue;
         for (int j = 0; j < nf; j++)
             if (strcasecmp(fields[j].name, col->name) == 0)
-                return fail_at(c, col->pos, SP_EANALYSIS,
-                               "column '%s' is declared twice", col->name);
+                return sp_plan_fail_at(c, col->pos, SP_EANALYSIS,
+                                       "column '%s' is declared twice",
+                                       col->name);
         sp_expr *e = sp_bind_expr(col->computed, &scope, c->a, c->err);
         if (!e) return c->err->code;
         s->computed[k] = e;
-        s->computed_sql[k] = sql_text(c, col->computed);
+        s->computed_sql[k] = sp_plan_sql_text(c, col->computed);
         k++;
         fields[nf].name = sp_arena_strdup(c->a, col->name);
         fields[nf++].type = e->type;
@@ -303,13 +305,15 @@ static int add_source(actx *c, const sp_ast_stmt *st)
     if (st->wm_column) {
         int wc = sp_schema_find(&s->full, st->wm_column, strlen(st->wm_column));
         if (wc < 0)
-            return fail_at(c, st->wm_pos, SP_EANALYSIS,
-                           "watermark column '%s' is not a column of '%s'",
-                           st->wm_column, st->name);
+            return sp_plan_fail_at(
+                c, st->wm_pos, SP_EANALYSIS,
+                "watermark column '%s' is not a column of '%s'", st->wm_column,
+                st->name);
         if (s->full.fields[wc].type != SP_T_TIMESTAMP) {
-            fail_at(c, st->wm_pos, SP_EANALYSIS,
-                    "watermark column '%s' is %s, not TIMESTAMP", st->wm_column,
-                    sp_type_name(s->full.fields[wc].type));
+            sp_plan_fail_at(c, st->wm_pos, SP_EANALYSIS,
+                            "watermark column '%s' is %s, not TIMESTAMP",
+                            st->wm_column,
+                            sp_type_name(s->full.fields[wc].type));
             sp_err_hint(c->err,
                         "declare a computed TIMESTAMP column, e.g. "
                         "et AS timestamp_millis(%s), and put the "
@@ -331,9 +335,9 @@ static int add_source(actx *c, const sp_ast_stmt *st)
             delay = we->args[1]->lit.v.i;
         }
         if (delay < 0) {
-            fail_at(c, we ? we->pos : st->wm_pos, SP_EANALYSIS,
-                    "the watermark must be the column minus a constant "
-                    "delay");
+            sp_plan_fail_at(c, we ? we->pos : st->wm_pos, SP_EANALYSIS,
+                            "the watermark must be the column minus a constant "
+                            "delay");
             sp_err_hint(c->err,
                         "write WATERMARK FOR %s AS %s - INTERVAL "
                         "'10' SECOND",
@@ -354,15 +358,15 @@ static int add_source(actx *c, const sp_ast_stmt *st)
 
 /* ---- expression walking ------------------------------------------------ */
 
-static void mark_used(const sp_expr *e, bool *used)
+void sp_plan_mark_used(const sp_expr *e, bool *used)
 {
     if (!e) return;
     if (e->kind == SP_E_COL) used[e->col] = true;
-    for (int i = 0; i < e->n_args; i++) mark_used(e->args[i], used);
+    for (int i = 0; i < e->n_args; i++) sp_plan_mark_used(e->args[i], used);
 }
 
 /* Copies the tree with column indexes mapped through `map`. */
-static sp_expr *remap(sp_arena *a, const sp_expr *e, const int *map)
+sp_expr *sp_plan_remap(sp_arena *a, const sp_expr *e, const int *map)
 {
     sp_expr *n = sp_arena_alloc(a, sizeof *n);
     *n = *e;
@@ -370,30 +374,31 @@ static sp_expr *remap(sp_arena *a, const sp_expr *e, const int *map)
     if (e->n_args) {
         n->args = sp_arena_alloc(a, (size_t)e->n_args * sizeof(sp_expr *));
         for (int i = 0; i < e->n_args; i++)
-            n->args[i] = remap(a, e->args[i], map);
+            n->args[i] = sp_plan_remap(a, e->args[i], map);
     }
     return n;
 }
 
-static bool has_aggregate(const sp_ast_expr *e)
+bool sp_plan_has_aggregate(const sp_ast_expr *e)
 {
     if (!e) return false;
     if (e->kind == SP_A_CALL && e->n_parts >= 1 &&
         sp_bind_is_aggregate(e->parts[0]))
         return true;
     for (int i = 0; i < e->n_args; i++)
-        if (has_aggregate(e->args[i])) return true;
+        if (sp_plan_has_aggregate(e->args[i])) return true;
     for (int i = 0; i < e->n_whens; i++)
-        if (has_aggregate(e->whens[i]) || has_aggregate(e->thens[i]))
+        if (sp_plan_has_aggregate(e->whens[i]) ||
+            sp_plan_has_aggregate(e->thens[i]))
             return true;
-    return has_aggregate(e->operand) || has_aggregate(e->else_);
+    return sp_plan_has_aggregate(e->operand) || sp_plan_has_aggregate(e->else_);
 }
 
 /* ---- CREATE SINK ... AS SELECT ----------------------------------------- */
 
-static int unsupported(actx *c, sp_pos pos, const char *what, const char *hint)
+int sp_plan_unsupported(actx *c, sp_pos pos, const char *what, const char *hint)
 {
-    fail_at(c, pos, SP_EUNSUPPORTED, "%s is not supported yet", what);
+    sp_plan_fail_at(c, pos, SP_EUNSUPPORTED, "%s is not supported yet", what);
     if (hint) sp_err_hint(c->err, "%s", hint);
     return SP_EUNSUPPORTED;
 }
@@ -403,13 +408,14 @@ static int add_sink(actx *c, const sp_ast_stmt *st)
     sp_program *p = c->prog;
     for (int i = 0; i < p->n_plans; i++)
         if (strcasecmp(p->plans[i]->name, st->name) == 0)
-            return fail_at(c, st->name_pos, SP_EANALYSIS,
-                           "sink '%s' is defined twice", st->name);
+            return sp_plan_fail_at(c, st->name_pos, SP_EANALYSIS,
+                                   "sink '%s' is defined twice", st->name);
     const sp_ast_option *copt = NULL;
     const char *conn = given_option(st, "connector", &copt);
     if (!conn) {
-        fail_at(c, st->name_pos, SP_EANALYSIS,
-                "sink '%s' does not say which connector to use", st->name);
+        sp_plan_fail_at(c, st->name_pos, SP_EANALYSIS,
+                        "sink '%s' does not say which connector to use",
+                        st->name);
         sp_err_hint(c->err,
                     "add connector = '...' to WITH (...); "
                     "connectors: %s",
@@ -418,8 +424,8 @@ static int add_sink(actx *c, const sp_ast_stmt *st)
     }
     const sp_sink_vtab *vt = sp_sink_lookup(conn);
     if (!vt) {
-        fail_at(c, copt->value_pos, SP_EANALYSIS, "unknown sink connector '%s'",
-                conn);
+        sp_plan_fail_at(c, copt->value_pos, SP_EANALYSIS,
+                        "unknown sink connector '%s'", conn);
         sp_err_hint(c->err, "sink connectors: %s", sp_sink_names(c->a));
         return SP_EANALYSIS;
     }
@@ -439,54 +445,61 @@ static int add_sink(actx *c, const sp_ast_stmt *st)
 
     const sp_ast_select *q = st->query;
     if (!q)
-        return fail_at(c, st->pos, SP_EANALYSIS, "sink '%s' has no query",
-                       st->name);
+        return sp_plan_fail_at(c, st->pos, SP_EANALYSIS,
+                               "sink '%s' has no query", st->name);
     if (q->union_all)
-        return unsupported(c, q->union_all->pos, "UNION ALL",
-                           "run one sink per source for now");
+        return sp_plan_unsupported(c, q->union_all->pos, "UNION ALL",
+                                   "run one sink per source for now");
     if (!q->from.name && !q->from.subquery)
-        return fail_at(c, q->pos, SP_EANALYSIS,
-                       "a streaming query needs FROM <source>");
+        return sp_plan_fail_at(c, q->pos, SP_EANALYSIS,
+                               "a streaming query needs FROM <source>");
     if (q->from.subquery)
-        return unsupported(c, q->from.pos, "a subquery in FROM",
-                           "select from the source directly");
-    if (q->from.wm_expr)
-        return unsupported(c, q->from.wm_pos, "the WATERMARK clause in FROM",
-                           "declare the watermark in CREATE SOURCE: "
-                           "WATERMARK FOR ts AS ts - INTERVAL '10' SECOND");
-    if (q->n_joins) return unsupported(c, q->joins[0].pos, "JOIN", NULL);
-    if (q->n_group_by || q->having)
-        return unsupported(c,
-                           q->n_group_by ? q->group_by[0]->pos : q->having->pos,
-                           "GROUP BY (streaming aggregation)", NULL);
-    for (int i = 0; i < q->n_items; i++)
-        if (has_aggregate(q->items[i].expr))
-            return unsupported(c, q->items[i].expr->pos,
-                               "an aggregate function (streaming "
-                               "aggregation)",
-                               NULL);
-    if (q->distinct || q->n_distinct_on)
-        return unsupported(c, q->pos, "SELECT DISTINCT (deduplication)", NULL);
+        return sp_plan_unsupported(c, q->from.pos, "a subquery in FROM",
+                                   "select from the source directly");
+    if (q->n_joins)
+        return sp_plan_unsupported(c, q->joins[0].pos, "JOIN", NULL);
+    bool agg = q->n_group_by > 0 || q->having != NULL;
+    for (int i = 0; i < q->n_items && !agg; i++)
+        agg = sp_plan_has_aggregate(q->items[i].expr);
+    bool dedup = q->distinct || q->n_distinct_on;
+    if (dedup && agg)
+        return sp_plan_unsupported(c, q->pos,
+                                   "DISTINCT on an aggregation (a second "
+                                   "stateful operator)",
+                                   NULL);
     if (q->n_order_by) {
-        fail_at(c, q->order_by[0].expr->pos, SP_EANALYSIS,
-                "ORDER BY is not allowed on a streaming query without an "
-                "aggregation");
-        sp_err_hint(c->err, "Spark allows sorting only after an aggregation "
-                            "in complete output mode; remove ORDER BY");
-        return SP_EANALYSIS;
+        sp_plan_fail_at(c, q->order_by[0].expr->pos,
+                        agg && pl->mode == SP_MODE_COMPLETE ? SP_EUNSUPPORTED
+                                                            : SP_EANALYSIS,
+                        agg && pl->mode == SP_MODE_COMPLETE
+                            ? "ORDER BY in complete mode is not supported yet"
+                            : "sorting is not supported on a streaming query "
+                              "unless it is on an aggregation in complete "
+                              "output mode");
+        sp_err_hint(c->err, "remove ORDER BY (Spark's rule: sort only an "
+                            "aggregation in complete mode)");
+        return c->err->code;
     }
     if (q->limit >= 0) {
-        fail_at(c, q->pos, SP_EANALYSIS,
-                "LIMIT is not supported on a streaming query in append mode");
+        sp_plan_fail_at(c, q->pos, SP_EANALYSIS,
+                        "LIMIT is not supported on this streaming query");
         sp_err_hint(c->err, "remove LIMIT; the console sink's num_rows option "
                             "limits what is shown");
         return SP_EANALYSIS;
     }
-    if (pl->mode == SP_MODE_COMPLETE) {
+    if (!agg && pl->mode == SP_MODE_COMPLETE) {
+        if (dedup) {
+            sp_plan_fail_at(c, st->name_pos, SP_EANALYSIS,
+                            "complete output mode needs a streaming "
+                            "aggregation, and deduplication is not one");
+            sp_err_hint(c->err, "use output_mode = 'append' for SELECT "
+                                "DISTINCT");
+            return SP_EANALYSIS;
+        }
         const sp_ast_option *mo = NULL;
         given_option(st, "output_mode", &mo);
-        fail_at(c, mo ? mo->value_pos : st->name_pos, SP_EANALYSIS,
-                "complete output mode needs a streaming aggregation");
+        sp_plan_fail_at(c, mo ? mo->value_pos : st->name_pos, SP_EANALYSIS,
+                        "complete output mode needs a streaming aggregation");
         sp_err_hint(c->err, "use output_mode = 'append' for a query without "
                             "GROUP BY");
         return SP_EANALYSIS;
@@ -494,8 +507,8 @@ static int add_sink(actx *c, const sp_ast_stmt *st)
 
     sp_source_def *src = find_source(p, q->from.name);
     if (!src) {
-        fail_at(c, q->from.pos, SP_EANALYSIS, "unknown source '%s'",
-                q->from.name);
+        sp_plan_fail_at(c, q->from.pos, SP_EANALYSIS, "unknown source '%s'",
+                        q->from.name);
         const char *best = NULL;
         int bd = 4;
         for (int i = 0; i < p->n_sources; i++) {
@@ -519,77 +532,147 @@ static int add_sink(actx *c, const sp_ast_stmt *st)
     }
     pl->src = src;
 
-    /* Bind everything against the full schema of the source. */
-    sp_scope scope = {&src->full, q->from.alias ? q->from.alias : src->name,
-                      c->script->file, false};
+    /* The query's input: the source's columns, plus the column Spark's
+     * FROM ... WATERMARK expr AS name clause derives. */
+    uint32_t ndecl = src->declared.n_fields;
+    uint32_t nfull = src->full.n_fields;
+    uint32_t nin = nfull;
+    sp_field *in_fields = sp_arena_zalloc(c->a, (nfull + 2) * sizeof(sp_field));
+    memcpy(in_fields, src->full.fields, nfull * sizeof(sp_field));
+    sp_expr **in_comp =
+        sp_arena_zalloc(c->a, (nfull - ndecl + 2) * sizeof(sp_expr *));
+    char **in_comp_sql =
+        sp_arena_zalloc(c->a, (nfull - ndecl + 2) * sizeof(char *));
+    if (nfull > ndecl) {
+        memcpy(in_comp, src->computed, (nfull - ndecl) * sizeof(sp_expr *));
+        memcpy(in_comp_sql, src->computed_sql,
+               (nfull - ndecl) * sizeof(char *));
+    }
+    sp_schema in = {nin, in_fields};
+    const char *qual = q->from.alias ? q->from.alias : src->name;
+    pl->wm_col = src->wm_col;
+    pl->wm_delay_us = src->wm_delay_us;
+    if (q->from.wm_expr) {
+        const sp_ast_expr *we = q->from.wm_expr;
+        int wc = -1;
+        if (!q->from.wm_alias && we->kind == SP_A_IDENT) {
+            wc = sp_schema_find(&in, we->parts[we->n_parts - 1],
+                                strlen(we->parts[we->n_parts - 1]));
+            if (wc < 0)
+                return sp_plan_fail_at(c, we->pos, SP_EANALYSIS,
+                                       "watermark column \"%s\" does not "
+                                       "exist",
+                                       we->parts[we->n_parts - 1]);
+        } else {
+            if (!q->from.wm_alias)
+                return sp_plan_fail_at(c, we->pos, SP_EANALYSIS,
+                                       "a watermark on an expression needs a "
+                                       "name: WATERMARK expr AS name DELAY "
+                                       "OF ...");
+            /* a derived column over the physical ones */
+            sp_scope ds = {&src->declared, qual, c->script->file, false};
+            sp_expr *e = sp_bind_expr(we, &ds, c->a, c->err);
+            if (!e) return c->err->code;
+            in_fields[nin].name = sp_arena_strdup(c->a, q->from.wm_alias);
+            in_fields[nin].type = e->type;
+            in_comp[nin - ndecl] = e;
+            in_comp_sql[nin - ndecl] = sp_plan_sql_text(c, we);
+            wc = (int)nin++;
+            in.n_fields = nin;
+        }
+        if (in_fields[wc].type != SP_T_TIMESTAMP) {
+            sp_plan_fail_at(c, we->pos, SP_EANALYSIS,
+                            "the watermark column must be a TIMESTAMP, got %s",
+                            sp_type_name(in_fields[wc].type));
+            sp_err_hint(c->err, "convert it: WATERMARK timestamp_millis(ms) "
+                                "AS ts DELAY OF INTERVAL 10 SECONDS");
+            return SP_EANALYSIS;
+        }
+        pl->wm_col = wc;
+        pl->wm_delay_us = q->from.wm_delay_us;
+    }
+    pl->in = in;
+
+    /* Bind: the WHERE over the input, then either the SELECT list
+     * (stateless) or the aggregation (plan_agg.c). */
+    sp_scope scope = {&pl->in, qual, c->script->file, false};
     sp_expr *filter = NULL;
     if (q->where) {
         filter = sp_bind_expr(q->where, &scope, c->a, c->err);
         if (!filter) return c->err->code;
         if (filter->type != SP_T_BOOL && filter->type != SP_T_NULL) {
-            fail_at(c, q->where->pos, SP_EANALYSIS,
-                    "WHERE needs a BOOLEAN condition, got %s",
-                    sp_type_name(filter->type));
+            sp_plan_fail_at(c, q->where->pos, SP_EANALYSIS,
+                            "WHERE needs a BOOLEAN condition, got %s",
+                            sp_type_name(filter->type));
             sp_err_hint(c->err, "compare the value, e.g. WHERE x > 0");
             return SP_EANALYSIS;
         }
-        pl->filter_sql = sql_text(c, q->where);
+        pl->filter_sql = sp_plan_sql_text(c, q->where);
     }
-    /* expand the SELECT list */
-    int cap = q->n_items + (int)src->full.n_fields * q->n_items + 1;
-    sp_expr **proj = sp_arena_zalloc(c->a, (size_t)cap * sizeof *proj);
-    char **names = sp_arena_zalloc(c->a, (size_t)cap * sizeof *names);
-    char **psql = sp_arena_zalloc(c->a, (size_t)cap * sizeof *psql);
     int np = 0;
-    for (int i = 0; i < q->n_items; i++) {
-        const sp_ast_item *it = &q->items[i];
-        if (it->expr->kind == SP_A_STAR) {
-            if (it->expr->n_parts == 1 &&
-                strcasecmp(it->expr->parts[0], scope.qualifier) != 0)
-                return fail_at(c, it->expr->pos, SP_EANALYSIS,
-                               "'%s.*' does not name the source in FROM",
-                               it->expr->parts[0]);
-            for (uint32_t f = 0; f < src->full.n_fields; f++) {
-                proj[np] = sp_expr_col(c->a, (int)f, src->full.fields[f].type);
-                names[np] = src->full.fields[f].name;
-                psql[np] = names[np];
-                np++;
+    sp_expr **proj = NULL;
+    char **names = NULL, **psql = NULL;
+    if (agg || dedup) {
+        int rc2 = agg ? sp_plan_agg(c, st, q, pl, &scope)
+                      : sp_plan_dedup(c, q, pl, &scope);
+        if (rc2) return rc2;
+        agg = true; /* a stateful operator, from here on */
+    } else {
+        int cap = q->n_items + (int)nin * q->n_items + 1;
+        proj = sp_arena_zalloc(c->a, (size_t)cap * sizeof *proj);
+        names = sp_arena_zalloc(c->a, (size_t)cap * sizeof *names);
+        psql = sp_arena_zalloc(c->a, (size_t)cap * sizeof *psql);
+        for (int i = 0; i < q->n_items; i++) {
+            const sp_ast_item *it = &q->items[i];
+            if (it->expr->kind == SP_A_STAR) {
+                if (it->expr->n_parts == 1 &&
+                    strcasecmp(it->expr->parts[0], qual) != 0)
+                    return sp_plan_fail_at(c, it->expr->pos, SP_EANALYSIS,
+                                           "'%s.*' does not name the source "
+                                           "in FROM",
+                                           it->expr->parts[0]);
+                for (uint32_t f = 0; f < nin; f++) {
+                    proj[np] = sp_expr_col(c->a, (int)f, in.fields[f].type);
+                    names[np] = in.fields[f].name;
+                    psql[np] = names[np];
+                    np++;
+                }
+                continue;
             }
-            continue;
+            sp_expr *e = sp_bind_expr(it->expr, &scope, c->a, c->err);
+            if (!e) return c->err->code;
+            if (e->type == SP_T_NULL) {
+                /* an untyped NULL: typed VARCHAR so writers have a type */
+                sp_expr *ce = sp_expr_cast(c->a, e, SP_T_VARCHAR, c->err);
+                if (!ce) return c->err->code;
+                e = ce;
+            }
+            proj[np] = e;
+            psql[np] = sp_plan_sql_text(c, it->expr);
+            names[np] = sp_plan_item_name(c, it, psql[np]);
+            np++;
         }
-        sp_expr *e = sp_bind_expr(it->expr, &scope, c->a, c->err);
-        if (!e) return c->err->code;
-        if (e->type == SP_T_NULL) {
-            /* an untyped NULL: Spark types it as NULL (void); we say VARCHAR
-             * so writers have a type */
-            sp_expr *ce = sp_expr_cast(c->a, e, SP_T_VARCHAR, c->err);
-            if (!ce) return c->err->code;
-            e = ce;
-        }
-        proj[np] = e;
-        psql[np] = sql_text(c, it->expr);
-        if (it->alias)
-            names[np] = sp_arena_strdup(c->a, it->alias);
-        else if (it->expr->kind == SP_A_IDENT)
-            names[np] =
-                sp_arena_strdup(c->a, it->expr->parts[it->expr->n_parts - 1]);
-        else
-            names[np] = psql[np];
-        np++;
     }
 
-    /* Prune: which columns of `full` does the query use? */
-    uint32_t nfull = src->full.n_fields, ndecl = src->declared.n_fields;
-    bool *used = sp_arena_zalloc(c->a, nfull + 1);
-    mark_used(filter, used);
-    for (int i = 0; i < np; i++) mark_used(proj[i], used);
-    if (src->wm_col >= 0) used[src->wm_col] = true;
-    for (uint32_t f = ndecl; f < nfull; f++)
-        if (used[f]) mark_used(src->computed[f - ndecl], used);
+    /* Prune: which input columns does the query use? */
+    bool *used = sp_arena_zalloc(c->a, nin + 1);
+    sp_plan_mark_used(filter, used);
+    for (int i = 0; i < np; i++) sp_plan_mark_used(proj[i], used);
+    if (agg) {
+        for (int i = 0; i < pl->aggspec.n_keys; i++)
+            sp_plan_mark_used(pl->aggspec.keys[i], used);
+        for (int i = 0; i < pl->aggspec.n_args; i++)
+            sp_plan_mark_used(pl->aggspec.args[i], used);
+        for (int i = 0; i < pl->aggspec.n_out; i++)
+            sp_plan_mark_used(pl->aggspec.out[i], used);
+    }
+    if (pl->wm_col >= 0) used[pl->wm_col] = true;
+    for (uint32_t f = ndecl; f < nin; f++)
+        if (used[f]) sp_plan_mark_used(in_comp[f - ndecl], used);
     bool any = false;
     for (uint32_t f = 0; f < ndecl; f++) any |= used[f];
     if (!any) used[0] = true; /* read something to count rows */
-    int *map = sp_arena_alloc(c->a, (nfull + 1) * sizeof(int));
+    int *map = sp_arena_alloc(c->a, (nin + 1) * sizeof(int));
     int *scan_map = sp_arena_alloc(c->a, (ndecl + 1) * sizeof(int));
     uint32_t ns = 0;
     for (uint32_t f = 0; f < ndecl; f++) {
@@ -597,40 +680,56 @@ static int add_sink(actx *c, const sp_ast_stmt *st)
         scan_map[f] = map[f];
     }
     uint32_t nc = 0;
-    for (uint32_t f = ndecl; f < nfull; f++)
+    for (uint32_t f = ndecl; f < nin; f++)
         map[f] = used[f] ? (int)(ns + nc++) : -1;
     pl->scan.n_fields = ns;
     pl->scan.fields = sp_arena_alloc(c->a, (ns + 1) * sizeof(sp_field));
     pl->exec.n_fields = ns + nc;
     pl->exec.fields = sp_arena_alloc(c->a, (ns + nc + 1) * sizeof(sp_field));
     pl->compute_sql = sp_arena_zalloc(c->a, (nc + 1) * sizeof(char *));
-    for (uint32_t f = 0; f < nfull; f++)
+    for (uint32_t f = 0; f < nin; f++)
         if (map[f] >= 0) {
-            pl->exec.fields[map[f]] = src->full.fields[f];
-            if (f < ndecl) pl->scan.fields[map[f]] = src->full.fields[f];
+            pl->exec.fields[map[f]] = in.fields[f];
+            if (f < ndecl) pl->scan.fields[map[f]] = in.fields[f];
         }
     sp_pipeline *pipe = &pl->pipe;
     pipe->n_compute = (int)nc;
     pipe->compute = sp_arena_zalloc(c->a, (nc + 1) * sizeof(sp_expr *));
-    for (uint32_t f = ndecl; f < nfull; f++)
+    for (uint32_t f = ndecl; f < nin; f++)
         if (map[f] >= 0) {
             int k = map[f] - (int)ns;
-            pipe->compute[k] = remap(c->a, src->computed[f - ndecl], scan_map);
-            pl->compute_sql[k] = src->computed_sql[f - ndecl];
+            pipe->compute[k] =
+                sp_plan_remap(c->a, in_comp[f - ndecl], scan_map);
+            pl->compute_sql[k] = in_comp_sql[f - ndecl];
         }
-    pipe->filter = filter ? remap(c->a, filter, map) : NULL;
-    pipe->n_proj = np;
-    pipe->proj = sp_arena_alloc(c->a, (size_t)(np + 1) * sizeof(sp_expr *));
-    for (int i = 0; i < np; i++) pipe->proj[i] = remap(c->a, proj[i], map);
-    pipe->out_schema.n_fields = (uint32_t)np;
-    pipe->out_schema.fields =
-        sp_arena_alloc(c->a, (size_t)(np + 1) * sizeof(sp_field));
-    for (int i = 0; i < np; i++) {
-        pipe->out_schema.fields[i].name = names[i];
-        pipe->out_schema.fields[i].type = proj[i]->type;
+    pipe->filter = filter ? sp_plan_remap(c->a, filter, map) : NULL;
+    pipe->event_time_col = pl->wm_col >= 0 ? map[pl->wm_col] : -1;
+    if (agg) {
+        sp_agg_spec *as = &pl->aggspec;
+        for (int i = 0; i < as->n_keys; i++)
+            as->keys[i] = sp_plan_remap(c->a, as->keys[i], map);
+        for (int i = 0; i < as->n_args; i++)
+            as->args[i] = sp_plan_remap(c->a, as->args[i], map);
+        for (int i = 0; i < as->n_out; i++)
+            as->out[i] = sp_plan_remap(c->a, as->out[i], map);
+        as->pre = pipe;
+        pipe->n_proj = 0;
+        pipe->proj = NULL;
+        pipe->out_schema = as->out_schema;
+    } else {
+        pipe->n_proj = np;
+        pipe->proj = sp_arena_alloc(c->a, (size_t)(np + 1) * sizeof(sp_expr *));
+        for (int i = 0; i < np; i++)
+            pipe->proj[i] = sp_plan_remap(c->a, proj[i], map);
+        pipe->out_schema.n_fields = (uint32_t)np;
+        pipe->out_schema.fields =
+            sp_arena_alloc(c->a, (size_t)(np + 1) * sizeof(sp_field));
+        for (int i = 0; i < np; i++) {
+            pipe->out_schema.fields[i].name = names[i];
+            pipe->out_schema.fields[i].type = proj[i]->type;
+        }
+        pl->proj_sql = psql;
     }
-    pipe->event_time_col = src->wm_col >= 0 ? map[src->wm_col] : -1;
-    pl->proj_sql = psql;
 
     /* The runtime's view of the query. */
     sp_query_spec *qs = &pl->spec;
@@ -644,11 +743,14 @@ static int add_sink(actx *c, const sp_ast_stmt *st)
     qs->src_conf.format_opts = src->fopts;
     qs->src_conf.fail_on_error = src->fail_on_error;
     qs->pipe = pipe;
+    qs->agg = agg ? &pl->aggspec : NULL;
     qs->sink_vt = vt;
     qs->sink_conf.name = pl->name;
     qs->sink_conf.opts = &pl->sink_opts;
-    qs->sink_conf.schema = &pipe->out_schema;
-    qs->wm_delay_us = src->wm_col >= 0 ? src->wm_delay_us : -1;
+    qs->sink_conf.schema = agg ? &pl->aggspec.out_schema : &pipe->out_schema;
+    qs->wm_delay_us = pl->wm_col >= 0 ? pl->wm_delay_us : -1;
+    qs->no_data_batches = p->no_data_batches;
+    qs->snapshot_interval = p->snapshot_interval;
 
     sp_plan **np2 =
         sp_arena_alloc(c->a, (size_t)(p->n_plans + 1) * sizeof *np2);
@@ -664,14 +766,36 @@ static int add_sink(actx *c, const sp_ast_stmt *st)
     return 0;
 }
 
+/* The output name of a SELECT item: its alias, a column's own name, or the
+ * expression's text (Spark's naming). */
+char *sp_plan_item_name(actx *c, const sp_ast_item *it, const char *sql)
+{
+    if (it->alias) return sp_arena_strdup(c->a, it->alias);
+    if (it->expr->kind == SP_A_IDENT)
+        return sp_arena_strdup(c->a, it->expr->parts[it->expr->n_parts - 1]);
+    return sp_arena_strdup(c->a, sql);
+}
+
 /* ---- SET ----------------------------------------------------------------- */
 
 static int do_set(actx *c, const sp_ast_stmt *st)
 {
-    const sp_opt_def *d = sp_opt_find(sp_set_options, st->name);
+    static const struct {
+        const char *spark, *ours;
+    } aliases[] = {
+        {"spark.sql.shuffle.partitions", "shuffle_partitions"},
+        {"spark.sql.streaming.noDataMicroBatches.enabled", "no_data_batches"},
+        {"spark.sql.streaming.stateStore.minDeltasForSnapshot",
+         "state_snapshot_interval"},
+        {"spark.sql.streaming.checkpointLocation", "checkpoint_location"},
+    };
+    const char *key = st->name;
+    for (size_t i = 0; i < SP_ARRAY_LEN(aliases); i++)
+        if (strcasecmp(aliases[i].spark, key) == 0) key = aliases[i].ours;
+    const sp_opt_def *d = sp_opt_find(sp_set_options, key);
     if (!d) {
-        fail_at(c, st->name_pos, SP_EANALYSIS, "unknown setting '%s'",
-                st->name);
+        sp_plan_fail_at(c, st->name_pos, SP_EANALYSIS, "unknown setting '%s'",
+                        st->name);
         const char *s = sp_opt_suggest(sp_set_options, st->name);
         if (s)
             sp_err_hint(c->err, "did you mean '%s'?", s);
@@ -684,8 +808,8 @@ static int do_set(actx *c, const sp_ast_stmt *st)
     if (strcasecmp(d->name, "trigger") == 0) {
         const char *why = NULL;
         if (sp_trigger_parse(v, &c->prog->trigger, &why) != 0) {
-            fail_at(c, st->set_value_pos, SP_EANALYSIS, "bad trigger '%s': %s",
-                    v, why);
+            sp_plan_fail_at(c, st->set_value_pos, SP_EANALYSIS,
+                            "bad trigger '%s': %s", v, why);
             sp_err_hint(c->err, "SET trigger = processing_time '1 second' | "
                                 "once | available_now");
             return SP_EANALYSIS;
@@ -693,13 +817,32 @@ static int do_set(actx *c, const sp_ast_stmt *st)
         c->prog->trigger_set = true;
     } else if (strcasecmp(d->name, "checkpoint_location") == 0) {
         c->prog->checkpoint = sp_arena_strdup(c->a, v);
+    } else if (strcasecmp(d->name, "shuffle_partitions") == 0 ||
+               strcasecmp(d->name, "state_snapshot_interval") == 0) {
+        if (sp_opt_check(d, v) || atoi(v) < 1 || atoi(v) > 4096)
+            return sp_plan_fail_at(c, st->set_value_pos, SP_EANALYSIS,
+                                   "bad value '%s' for %s: expected a whole "
+                                   "number from 1 to 4096",
+                                   v, d->name);
+        if (d->name[1] == 'h')
+            c->prog->shuffle_partitions = atoi(v);
+        else
+            c->prog->snapshot_interval = atoi(v);
+    } else if (strcasecmp(d->name, "no_data_batches") == 0) {
+        if (sp_opt_check(d, v))
+            return sp_plan_fail_at(c, st->set_value_pos, SP_EANALYSIS,
+                                   "bad value '%s' for no_data_batches: "
+                                   "expected true or false",
+                                   v);
+        c->prog->no_data_batches = strcasecmp(v, "true") == 0;
     } else if (strcasecmp(d->name, "threads") == 0) {
         const char *why = sp_opt_check(d, v);
         if (why || atoi(v) < 1)
-            return fail_at(c, st->set_value_pos, SP_EANALYSIS,
-                           "bad value '%s' for threads: expected a whole "
-                           "number >= 1",
-                           v);
+            return sp_plan_fail_at(
+                c, st->set_value_pos, SP_EANALYSIS,
+                "bad value '%s' for threads: expected a whole "
+                "number >= 1",
+                v);
         c->prog->threads = atoi(v);
     }
     return 0;
@@ -712,8 +855,15 @@ int sp_program_build(const sp_ast_script *script, sp_arena *arena,
     p->arena = arena;
     p->file = script->file;
     p->trigger.kind = SP_TRIGGER_PROCESSING_TIME;
+    p->shuffle_partitions = 4;
+    p->no_data_batches = true;
+    p->snapshot_interval = 10;
     actx c = {script, arena, err, p};
     int rc = 0;
+    /* SET applies to the whole script, wherever it stands */
+    for (int i = 0; i < script->n_stmts && !rc; i++)
+        if (script->stmts[i]->kind == SP_STMT_SET)
+            rc = do_set(&c, script->stmts[i]);
     for (int i = 0; i < script->n_stmts && !rc; i++) {
         const sp_ast_stmt *st = script->stmts[i];
         switch (st->kind) {
@@ -724,17 +874,17 @@ int sp_program_build(const sp_ast_script *script, sp_arena *arena,
             rc = add_sink(&c, st);
             break;
         case SP_STMT_SET:
-            rc = do_set(&c, st);
             break;
         case SP_STMT_CREATE_TABLE:
-            rc = unsupported(&c, st->pos,
-                             "CREATE TABLE (static tables for "
-                             "stream-static joins)",
-                             NULL);
+            rc = sp_plan_unsupported(&c, st->pos,
+                                     "CREATE TABLE (static tables for "
+                                     "stream-static joins)",
+                                     NULL);
             break;
         case SP_STMT_CREATE_VIEW:
-            rc = unsupported(&c, st->pos, "CREATE VIEW",
-                             "put the query in the CREATE SINK statement");
+            rc = sp_plan_unsupported(
+                &c, st->pos, "CREATE VIEW",
+                "put the query in the CREATE SINK statement");
             break;
         }
     }
@@ -788,28 +938,8 @@ void sp_interval_human(int64_t us, sp_buf *out)
     }
 }
 
-int sp_plan_explain(const sp_program *prog, const sp_plan *p, sp_buf *out)
+static void explain_source_tail(const sp_plan *p, sp_buf *out, int d)
 {
-    int d = 1;
-    sp_buf_printf(out, "Sink %s [%s, output_mode=%s]", p->name,
-                  p->sink_vt->name,
-                  p->mode == SP_MODE_APPEND   ? "append"
-                  : p->mode == SP_MODE_UPDATE ? "update"
-                                              : "complete");
-    for (int i = 0; i < p->sink_opts.n; i++) {
-        const char *k = p->sink_opts.keys[i], *v = p->sink_opts.values[i];
-        if (v) sp_buf_printf(out, " %s=%s", k, v);
-    }
-    sp_buf_puts(out, "\n");
-    indent(out, d++);
-    sp_buf_puts(out, "Project [");
-    for (int i = 0; i < p->pipe.n_proj; i++) {
-        const char *nm = p->pipe.out_schema.fields[i].name;
-        sp_buf_printf(out, "%s", i ? ", " : "");
-        sp_expr_to_string(p->pipe.proj[i], &p->exec, out);
-        if (strcmp(nm, p->proj_sql[i]) != 0) sp_buf_printf(out, " AS %s", nm);
-    }
-    sp_buf_puts(out, "]\n");
     if (p->pipe.filter) {
         indent(out, d++);
         sp_buf_puts(out, "Filter ");
@@ -836,11 +966,100 @@ int sp_plan_explain(const sp_program *prog, const sp_plan *p, sp_buf *out)
         sp_buf_printf(out, "%s%s %s", f ? ", " : "", p->scan.fields[f].name,
                       sp_type_name(p->scan.fields[f].type));
     sp_buf_puts(out, ")");
-    if (p->src->wm_col >= 0) {
-        sp_buf_printf(out, " watermark %s - ",
-                      p->src->full.fields[p->src->wm_col].name);
-        sp_interval_human(p->src->wm_delay_us, out);
+    if (p->wm_col >= 0) {
+        sp_buf_printf(out, " watermark %s - ", p->in.fields[p->wm_col].name);
+        sp_interval_human(p->wm_delay_us, out);
     }
     sp_buf_puts(out, "\n");
+}
+
+int sp_plan_explain(const sp_program *prog, const sp_plan *p, sp_buf *out)
+{
+    int d = 1;
+    sp_buf_printf(out, "Sink %s [%s, output_mode=%s]", p->name,
+                  p->sink_vt->name,
+                  p->mode == SP_MODE_APPEND   ? "append"
+                  : p->mode == SP_MODE_UPDATE ? "update"
+                                              : "complete");
+    for (int i = 0; i < p->sink_opts.n; i++) {
+        const char *k = p->sink_opts.keys[i], *v = p->sink_opts.values[i];
+        if (v) sp_buf_printf(out, " %s=%s", k, v);
+    }
+    sp_buf_puts(out, "\n");
+    const sp_agg_spec *as = p->spec.agg;
+    if (!as) {
+        indent(out, d++);
+        sp_buf_puts(out, "Project [");
+        for (int i = 0; i < p->pipe.n_proj; i++) {
+            const char *nm = p->pipe.out_schema.fields[i].name;
+            sp_buf_printf(out, "%s", i ? ", " : "");
+            sp_expr_to_string(p->pipe.proj[i], &p->exec, out);
+            if (strcmp(nm, p->proj_sql[i]) != 0)
+                sp_buf_printf(out, " AS %s", nm);
+        }
+        sp_buf_puts(out, "]\n");
+        explain_source_tail(p, out, d);
+        return 0;
+    }
+    if (as->dedup) {
+        indent(out, d++);
+        sp_buf_puts(out, "Deduplicate [keys: ");
+        for (int k = 0; k < as->n_keys; k++)
+            sp_buf_printf(out, "%s%s", k ? ", " : "", p->key_sql[k]);
+        sp_buf_printf(out, "] output [");
+        for (int i = 0; i < as->n_out; i++)
+            sp_buf_printf(out, "%s%s", i ? ", " : "",
+                          as->out_schema.fields[i].name);
+        sp_buf_printf(out, "] state partitions=%d", as->partitions);
+        if (as->et_key >= 0)
+            sp_buf_printf(out, ", event time=%s", p->key_sql[as->et_key]);
+        sp_buf_puts(out, "\n");
+        indent(out, d++);
+        sp_buf_printf(out, "Exchange hashpartitioning(keys, %d)\n",
+                      as->partitions);
+        explain_source_tail(p, out, d);
+        return 0;
+    }
+    indent(out, d++);
+    sp_buf_puts(out, "Project [");
+    for (int i = 0; i < as->n_proj; i++)
+        sp_buf_printf(out, "%s%s", i ? ", " : "",
+                      as->out_schema.fields[i].name);
+    sp_buf_puts(out, "]\n");
+    if (as->having) {
+        indent(out, d++);
+        sp_buf_puts(out, "Filter (HAVING) ");
+        sp_expr_to_string(as->having, &as->agg_schema, out);
+        sp_buf_puts(out, "\n");
+    }
+    indent(out, d++);
+    sp_buf_puts(out, "StatefulAggregate [keys: ");
+    for (int k = 0; k < as->n_keys; k++)
+        sp_buf_printf(out, "%s%s", k ? ", " : "", p->key_sql[k]);
+    sp_buf_puts(out, "] [functions: ");
+    for (int i = 0; i < as->n_aggs; i++)
+        sp_buf_printf(out, "%s%s", i ? ", " : "", p->agg_sql[i]);
+    sp_buf_printf(out, "] state partitions=%d", as->partitions);
+    if (as->et_key >= 0)
+        sp_buf_printf(out, ", event time=%s%s", p->key_sql[as->et_key],
+                      as->et_key == as->window_key ? ".end" : "");
+    sp_buf_puts(out, "\n");
+    indent(out, d++);
+    sp_buf_printf(out, "Exchange hashpartitioning(keys, %d)\n", as->partitions);
+    indent(out, d++);
+    sp_buf_puts(out, "PartialAggregate");
+    if (as->window_key >= 0) {
+        sp_buf_puts(out, " [window length ");
+        sp_interval_human(as->window.length_us, out);
+        sp_buf_puts(out, ", slide ");
+        sp_interval_human(as->window.slide_us, out);
+        if (as->window.offset_us) {
+            sp_buf_puts(out, ", start ");
+            sp_interval_human(as->window.offset_us, out);
+        }
+        sp_buf_puts(out, "]");
+    }
+    sp_buf_puts(out, "\n");
+    explain_source_tail(p, out, d);
     return 0;
 }

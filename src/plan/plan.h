@@ -17,6 +17,7 @@
 #define SP_PLAN_H
 
 #include "core/core.h"
+#include "exec/agg.h"
 #include "exec/exec.h"
 #include "io/connector.h"
 #include "runtime/runtime.h"
@@ -53,11 +54,17 @@ typedef struct sp_plan {
     sp_opts sink_opts;
     sp_output_mode mode;
     sp_source_def *src;
-    sp_schema scan;     /* pruned physical columns read */
-    sp_schema exec;     /* scan + used computed columns */
-    char **compute_sql; /* text of the used computed columns */
-    char *filter_sql;   /* WHERE text or NULL */
-    char **proj_sql;    /* SELECT item texts */
+    sp_schema in; /* the query's input: source columns, plus a
+                     FROM ... WATERMARK derived column */
+    int wm_col;   /* watermark column in `in`, -1 = none */
+    int64_t wm_delay_us;
+    sp_agg_spec aggspec;       /* the aggregation, when the query has one */
+    char **key_sql, **agg_sql; /* their text, for EXPLAIN */
+    sp_schema scan;            /* pruned physical columns read */
+    sp_schema exec;            /* scan + used computed columns */
+    char **compute_sql;        /* text of the used computed columns */
+    char *filter_sql;          /* WHERE text or NULL */
+    char **proj_sql;           /* SELECT item texts */
     sp_pipeline pipe;
     sp_query_spec spec;
 } sp_plan;
@@ -74,6 +81,9 @@ typedef struct sp_program {
     bool trigger_set;
     const char *checkpoint; /* SET checkpoint_location, or NULL */
     int threads;            /* SET threads, 0 = not set */
+    int shuffle_partitions; /* SET shuffle_partitions (default 4) */
+    bool no_data_batches;   /* SET no_data_batches (default true) */
+    int snapshot_interval;  /* SET state_snapshot_interval (default 10) */
 } sp_program;
 
 /* Analyzes and plans a parsed script. The program lives in `arena`.

@@ -39,6 +39,9 @@ typedef struct query {
     int64_t last_trigger_us; /* monotonic start of the previous batch */
     uint64_t total_rows;
     double last_rate;
+    sp_agg_op *agg; /* stateful aggregation, or NULL */
+    char *state_dir;
+    bool need_no_data; /* the watermark moved: run a batch without data */
 } query;
 
 static void make_uuid(char *out)
@@ -156,6 +159,12 @@ static int query_recover(query *q, sp_err *err)
             if (sp_json_parse(body, len, a, &j, err) == 0)
                 q->watermark_us =
                     sp_json_get_int(j, "nextBatchWatermarkUs", q->watermark_us);
+            /* the last batch moved the watermark: its no-data batch is
+             * still due */
+            const sp_agg_spec *as = q->spec->agg;
+            q->need_no_data = as && q->spec->no_data_batches && as->mode != 2 &&
+                              as->et_key >= 0 && q->watermark_us != INT64_MIN &&
+                              (wm == INT64_MIN || q->watermark_us > wm);
             sp_arena_destroy(a);
             sp_free(body);
         }
@@ -191,11 +200,22 @@ static int query_open(query *q, sp_query_spec *spec, const char *root,
     rc = spec->src_vt->open(&spec->src_conf, &q->src, err);
     if (rc) return rc;
     if (!spec->sink_conf.out) spec->sink_conf.out = stdout;
-    return spec->sink_vt->open(&spec->sink_conf, &q->sink, err);
+    rc = spec->sink_vt->open(&spec->sink_conf, &q->sink, err);
+    if (rc || !spec->agg) return rc;
+    /* the state as of the last committed batch (a re-run batch N starts
+     * from version N - 1 too) */
+    q->state_dir = path2(q->dir, "state/0");
+    rc = sp_os_mkdirs(q->state_dir, err);
+    if (!rc)
+        rc = sp_agg_op_open(spec->agg, q->state_dir, q->next_batch - 1,
+                            spec->snapshot_interval, &q->agg, err);
+    return rc;
 }
 
 static void query_close(query *q)
 {
+    if (q->agg) sp_agg_op_close(q->agg);
+    sp_free(q->state_dir);
     if (q->src) q->spec->src_vt->close(q->src);
     if (q->sink) q->spec->sink_vt->close(q->sink);
     sp_free(q->dir);
@@ -209,6 +229,7 @@ static void query_close(query *q)
 typedef struct task {
     const sp_split *split;
     void *part;
+    sp_agg_partial *partial; /* stateful: the split's partial groups */
     sp_arena *scratch;
     sp_read_stats rstats;
     sp_pipe_stats pstats;
@@ -226,6 +247,14 @@ static int emit_batch(void *ud, sp_batch *b, sp_err *err)
 {
     task *t = ((void **)ud)[0];
     batch_job *j = ((void **)ud)[1];
+    if (t->partial) {
+        sp_batch wide;
+        int rc = sp_pipeline_prepare(j->q->spec->pipe, b, t->scratch, &wide,
+                                     &t->pstats, err);
+        if (!rc) rc = sp_agg_partial_add(t->partial, &wide, t->scratch, err);
+        sp_arena_reset(t->scratch);
+        return rc;
+    }
     sp_batch out;
     int rc =
         sp_pipeline_run(j->q->spec->pipe, b, t->scratch, &out, &t->pstats, err);
@@ -246,9 +275,17 @@ static void run_task(void *ud, int i)
         t->rc = sp_err_set(&t->err, SP_ENOMEM, "out of memory");
         return;
     }
-    t->rc =
-        q->spec->sink_vt->part_open(q->sink, j->batch_id, i, &t->part, &t->err);
-    if (t->rc) return;
+    if (q->agg) {
+        t->partial = sp_agg_partial_create(q->spec->agg);
+        if (!t->partial) {
+            t->rc = sp_err_set(&t->err, SP_ENOMEM, "out of memory");
+            return;
+        }
+    } else {
+        t->rc = q->spec->sink_vt->part_open(q->sink, j->batch_id, i, &t->part,
+                                            &t->err);
+        if (t->rc) return;
+    }
     void *ctx[2] = {t, j};
     t->rc = q->spec->src_vt->read(q->src, t->split, emit_batch, ctx, &t->rstats,
                                   &t->err);
@@ -262,6 +299,7 @@ static void iso_time(int64_t us, char *buf)
 typedef struct batch_result {
     uint64_t rows_in, rows_out, bad_rows, bytes;
     sp_pipe_stats ps;
+    sp_agg_stats agg;
     int64_t d_latest, d_wal, d_add, d_commit, d_total; /* microseconds */
 } batch_result;
 
@@ -311,7 +349,22 @@ static void write_progress(query *q, FILE *f, int64_t batch_id, int64_t ts_us,
         sp_buf_printf(&b, "%s\"watermark\":\"%s\"", r->ps.et_count ? "," : "",
                       w);
     }
-    sp_buf_puts(&b, "},\"stateOperators\":[],\"sources\":[{\"description\":");
+    sp_buf_puts(&b, "},\"stateOperators\":[");
+    if (q->agg)
+        sp_buf_printf(&b,
+                      "{\"operatorName\":\"stateStoreSave\","
+                      "\"numRowsTotal\":%llu,\"numRowsUpdated\":%llu,"
+                      "\"numRowsRemoved\":%llu,\"memoryUsedBytes\":%llu,"
+                      "\"numRowsDroppedByWatermark\":%llu,"
+                      "\"numShufflePartitions\":%d,"
+                      "\"numStateStoreInstances\":%d}",
+                      (unsigned long long)r->agg.rows_total,
+                      (unsigned long long)r->agg.rows_updated,
+                      (unsigned long long)r->agg.rows_removed,
+                      (unsigned long long)r->agg.memory_bytes,
+                      (unsigned long long)r->agg.rows_dropped_late,
+                      q->spec->agg->partitions, q->spec->agg->partitions);
+    sp_buf_puts(&b, "],\"sources\":[{\"description\":");
     sp_buf d;
     sp_buf_init(&d);
     q->spec->src_vt->describe(q->src, &d);
@@ -335,6 +388,47 @@ static void write_progress(query *q, FILE *f, int64_t batch_id, int64_t ts_us,
     fflush(f);
     sp_buf_free(&d);
     sp_buf_free(&b);
+}
+
+typedef struct part_task {
+    sp_agg_stats st;
+    sp_err err;
+    int rc;
+} part_task;
+
+typedef struct part_job {
+    query *q;
+    int64_t batch_id;
+    sp_agg_partial **partials;
+    int n_partials;
+    int64_t watermark_us;
+    void **parts; /* sink parts, one per partition */
+    part_task *tasks;
+} part_job;
+
+typedef struct part_emit {
+    query *q;
+    void *part;
+} part_emit;
+
+static int emit_partition(void *ud, const sp_batch *b, sp_err *err)
+{
+    part_emit *pe = ud;
+    return pe->q->spec->sink_vt->part_write(pe->q->sink, pe->part, b, err);
+}
+
+static void run_partition(void *ud, int p)
+{
+    part_job *j = ud;
+    part_task *t = &j->tasks[p];
+    query *q = j->q;
+    t->rc = q->spec->sink_vt->part_open(q->sink, j->batch_id, p, &j->parts[p],
+                                        &t->err);
+    if (t->rc) return;
+    part_emit pe = {q, j->parts[p]};
+    t->rc = sp_agg_partition_run(q->agg, p, j->partials, j->n_partials,
+                                 j->watermark_us, emit_partition, &pe, &t->st,
+                                 &t->err);
 }
 
 static int run_batch(query *q, sp_pool *pool, const sp_run_opts *o,
@@ -377,7 +471,7 @@ static int run_batch(query *q, sp_pool *pool, const sp_run_opts *o,
     sp_arena *a = sp_arena_create(0);
     sp_split *splits = NULL;
     int n = 0, rc = 0;
-    if (!have)
+    if (!have || q->agg)
         rc = q->spec->src_vt->plan_splits(q->src, batch_id, start, end,
                                           o->threads * 2, a, &splits, &n, err);
     task *tasks = n ? sp_calloc((size_t)n, sizeof *tasks) : NULL;
@@ -397,10 +491,51 @@ static int run_batch(query *q, sp_pool *pool, const sp_run_opts *o,
             sp_pipe_stats_merge(&r.ps, &t->pstats);
         }
     }
-    void **parts = sp_calloc((size_t)n + 1, sizeof(void *));
+    int n_parts = q->agg ? q->spec->agg->partitions : n;
+    void **parts = sp_calloc((size_t)n_parts + 1, sizeof(void *));
     for (int i = 0; i < n; i++) {
-        parts[i] = tasks[i].part;
+        if (!q->agg) parts[i] = tasks[i].part;
         if (tasks[i].scratch) sp_arena_destroy(tasks[i].scratch);
+    }
+    if (q->agg) {
+        /* 3b. the stateful stage: one task per state partition merges the
+         * splits' partial groups into its state store and emits by mode;
+         * then the state commits as version batch_id */
+        sp_agg_partial **partials = sp_calloc((size_t)n + 1, sizeof *partials);
+        for (int i = 0; i < n; i++) partials[i] = tasks[i].partial;
+        part_job pj = {q, batch_id, partials, n, wm_now, parts, NULL};
+        pj.tasks = sp_calloc((size_t)n_parts, sizeof *pj.tasks);
+        if (!rc) {
+            sp_pool_run(pool, n_parts, run_partition, &pj);
+            for (int p = 0; p < n_parts; p++) {
+                part_task *t = &pj.tasks[p];
+                if (t->rc && !rc) {
+                    *err = t->err;
+                    rc = t->rc;
+                }
+                r.agg.rows_dropped_late += t->st.rows_dropped_late;
+                r.agg.rows_updated += t->st.rows_updated;
+                r.agg.rows_removed += t->st.rows_removed;
+                r.agg.rows_total += t->st.rows_total;
+                r.agg.memory_bytes += t->st.memory_bytes;
+                r.agg.rows_out += t->st.rows_out;
+            }
+        }
+        r.ps.rows_out = r.agg.rows_out;
+        if (!rc) rc = sp_agg_op_commit(q->agg, batch_id, err);
+        for (int i = 0; i < n; i++) sp_agg_partial_destroy(partials[i]);
+        sp_free(partials);
+        sp_free(pj.tasks);
+        n = n_parts;
+        /* a batch the sink already committed is computed (for the state)
+         * but not written again */
+        if (!rc && have) {
+            q->spec->sink_vt->abort(q->sink, batch_id, parts, n);
+            memset(parts, 0, (size_t)n * sizeof *parts);
+            have = true;
+        } else {
+            have = false;
+        }
     }
     r.rows_out = r.ps.rows_out;
     /* 4. commit the sink */
@@ -433,6 +568,12 @@ static int run_batch(query *q, sp_pool *pool, const sp_run_opts *o,
         if (q->watermark_us == INT64_MIN || w > q->watermark_us)
             q->watermark_us = w;
     }
+    /* Spark runs a batch without data when a stateful operator would
+     * evict or emit under the new watermark */
+    q->need_no_data = q->agg && q->spec->no_data_batches &&
+                      q->spec->agg->mode != 2 && q->spec->agg->et_key >= 0 &&
+                      q->watermark_us != INT64_MIN &&
+                      (wm_now == INT64_MIN || q->watermark_us > wm_now);
     char cb[160];
     int cl = snprintf(
         cb, sizeof cb,
@@ -574,13 +715,15 @@ int sp_runtime_run(sp_query_spec *specs, int nq, const sp_run_opts *o,
             if (tr.kind == SP_TRIGGER_AVAILABLE_NOW && end > q->target &&
                 q->target >= q->offset)
                 end = q->target;
-            if (end > q->offset) {
+            if (end > q->offset ||
+                (q->need_no_data && tr.kind != SP_TRIGGER_ONCE)) {
                 rc = run_batch(q, pool, o, q->next_batch, q->offset, end, now,
                                true, t0, err);
                 worked = true;
             }
             if (tr.kind == SP_TRIGGER_ONCE ||
-                (tr.kind == SP_TRIGGER_AVAILABLE_NOW && q->offset >= q->target))
+                (tr.kind == SP_TRIGGER_AVAILABLE_NOW &&
+                 q->offset >= q->target && !q->need_no_data))
                 q->done = true;
         }
         if (rc) break;

@@ -19,6 +19,7 @@
 #define SP_RUNTIME_H
 
 #include "core/core.h"
+#include "exec/agg.h"
 #include "exec/exec.h"
 #include "io/connector.h"
 
@@ -44,6 +45,10 @@ typedef struct sp_query_spec {
     const sp_source_vtab *src_vt;
     sp_source_conf src_conf; /* state_dir filled by the runtime */
     const sp_pipeline *pipe;
+    const sp_agg_spec *agg; /* a stateful aggregation, or NULL */
+    bool no_data_batches;   /* run a batch without data when the
+                               watermark moved (stateful only) */
+    int snapshot_interval;  /* state store snapshots */
     const sp_sink_vtab *sink_vt;
     sp_sink_conf sink_conf;
     int64_t wm_delay_us;     /* watermark delay; -1 = none */

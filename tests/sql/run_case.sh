@@ -7,6 +7,8 @@
 #   expected.files   (optional) `path: content` lines checked after the run
 #   args             (optional) extra arguments for `spate run`
 #   exit_code        (optional) expected exit status (default 0)
+#   sort             (optional) compare stdout sorted (row order inside a
+#                    batch is unspecified for aggregations, as in Spark)
 # Set UPDATE=1 to print what the case produced instead of comparing.
 set -u
 case_dir=$(cd "$1" && pwd)
@@ -20,6 +22,7 @@ args=()
 [ -f args ] && read -r -a args < args
 "$SPATE" run query.sql --checkpoint ckpt --no-status "${args[@]}" >actual.out 2>actual.err
 rc=$?
+if [ -f sort ]; then LC_ALL=C sort actual.out > actual.sorted && mv actual.sorted actual.out; fi
 want_rc=0
 [ -f exit_code ] && want_rc=$(cat exit_code)
 fail=0

@@ -1,0 +1,428 @@
+/*
+ * op_agg.c -- the streaming aggregation operator (see agg.h).
+ *
+ * Key encoding: per key column a null byte, then the value: 1 byte
+ * (BOOLEAN), 8 bytes (BIGINT, DOUBLE, TIMESTAMP, INTERVAL), 16 bytes
+ * (WINDOW: start, end), or a u32 length and the bytes (VARCHAR). Equal
+ * keys encode to equal bytes (doubles are normalized: -0.0 as 0.0, one
+ * NaN), so the byte string is the group's identity in the partial tables
+ * and in the state store.
+ *
+ * Window assignment follows Spark: a timestamp t belongs to every window
+ * [s, s + length) with s = offset (mod slide) and s <= t < s + length; a
+ * NULL time belongs to none (the row is dropped, as Spark filters it).
+ */
+#include "exec/agg.h"
+
+#include "exec/codec.h"
+#include "exec/dedupInt.h"
+#include "exec/htab.h"
+#include "state/state.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+void sp_agg_update(const sp_agg *a, uint8_t **states, const sp_vec *arg,
+                   const uint32_t *rows, uint32_t n);
+void sp_agg_merge(const sp_agg *a, uint8_t *dst, const uint8_t *src);
+void sp_agg_final(const sp_agg *a, const uint8_t *state, sp_vec *out,
+                  uint32_t row);
+
+struct sp_agg_op {
+    const sp_agg_spec *spec;
+    int n_parts;
+    sp_state **stores;
+};
+
+struct sp_agg_partial {
+    const sp_agg_spec *spec;
+    sp_htab tab;        /* groups (aggregation) or keys seen (dedup) */
+    sp_dedup_rows rows; /* dedup: new rows per partition */
+    sp_buf key;         /* scratch for one encoded key */
+    int rc;
+};
+
+/* ---- keys ------------------------------------------------------------------
+ */
+
+/* The event time of an encoded key (window end, or the key's timestamp);
+ * INT64_MIN when NULL. */
+static int64_t key_event_time(const sp_agg_spec *s, const unsigned char *k)
+{
+    for (int i = 0; i < s->et_key; i++) k = sp_codec_skip(k, s->key_types[i]);
+    if (*k++ != 0) return INT64_MIN;
+    int64_t v[2];
+    bool w = s->key_types[s->et_key] == SP_T_WINDOW;
+    memcpy(v, k, w ? 16 : 8);
+    return w ? v[1] : v[0];
+}
+
+/* ---- partial aggregation (per split) ----------------------------------------
+ */
+
+sp_agg_partial *sp_agg_partial_create(const sp_agg_spec *spec)
+{
+    sp_agg_partial *p = sp_calloc(1, sizeof *p);
+    if (!p) return NULL;
+    p->spec = spec;
+    if (sp_htab_init(&p->tab, spec->value_size ? spec->value_size : 8)) {
+        sp_free(p);
+        return NULL;
+    }
+    sp_buf_init(&p->key);
+    if (spec->dedup &&
+        sp_dedup_partial_init(&p->rows,
+                              spec->partitions > 0 ? spec->partitions : 1)) {
+        sp_agg_partial_destroy(p);
+        return NULL;
+    }
+    return p;
+}
+
+void sp_agg_partial_destroy(sp_agg_partial *p)
+{
+    if (!p) return;
+    sp_htab_free(&p->tab);
+    sp_buf_free(&p->key);
+    sp_dedup_partial_free(&p->rows);
+    sp_free(p);
+}
+
+static int64_t floor_mod(int64_t a, int64_t m)
+{
+    int64_t r = a % m;
+    return r < 0 ? r + m : r;
+}
+
+#define CHUNK 4096
+
+int sp_agg_partial_add(sp_agg_partial *p, const sp_batch *b, sp_arena *scratch,
+                       sp_err *err)
+{
+    const sp_agg_spec *s = p->spec;
+    if (s->dedup)
+        return sp_dedup_partial_add(s, &p->tab, &p->rows, &p->key, b, scratch,
+                                    err);
+    uint32_t live = sp_batch_live(b);
+    if (live == 0) return 0;
+    sp_vec *kv = sp_arena_alloc(scratch, (size_t)(s->n_keys + 1) * sizeof *kv);
+    sp_vec *av = sp_arena_alloc(scratch, (size_t)(s->n_args + 1) * sizeof *av);
+    uint8_t **states = sp_arena_alloc(scratch, CHUNK * sizeof(uint8_t *));
+    uint32_t *rows = sp_arena_alloc(scratch, CHUNK * sizeof(uint32_t));
+    if (!kv || !av || !states || !rows)
+        return sp_err_set(err, SP_ENOMEM, "out of memory");
+    for (int i = 0; i < s->n_keys; i++) {
+        int rc = sp_expr_eval(s->keys[i], b, scratch, &kv[i], err);
+        if (rc) return rc;
+    }
+    for (int i = 0; i < s->n_args; i++) {
+        int rc = sp_expr_eval(s->args[i], b, scratch, &av[i], err);
+        if (rc) return rc;
+    }
+    /* A window key is encoded from a one-row window vector per item. */
+    int64_t wbuf[2];
+    sp_vec wvec = {.type = SP_T_WINDOW, .nulls = NULL, .d.i64 = wbuf};
+    const sp_window_spec *w = &s->window;
+    int64_t n_over = 1;
+    if (s->window_key >= 0)
+        n_over = (w->length_us + w->slide_us - 1) / w->slide_us;
+    uint32_t n = 0;
+    for (uint32_t k = 0; k < live; k++) {
+        uint32_t r = sp_batch_row(b, k);
+        int64_t last_start = 0, t = 0;
+        if (s->window_key >= 0) {
+            const sp_vec *tv = &kv[s->window_key];
+            if (tv->type == SP_T_NULL || sp_vec_is_null(tv, r)) continue;
+            t = tv->d.i64[r];
+            last_start = t - floor_mod(t - w->offset_us, w->slide_us);
+        }
+        for (int64_t i = 0; i < n_over; i++) {
+            if (s->window_key >= 0) {
+                wbuf[0] = last_start - i * w->slide_us;
+                wbuf[1] = wbuf[0] + w->length_us;
+                if (!(t >= wbuf[0] && t < wbuf[1])) continue;
+            }
+            p->key.len = 0;
+            for (int c = 0; c < s->n_keys; c++) {
+                int rc =
+                    c == s->window_key
+                        ? sp_codec_put(&p->key, &wvec, 0, SP_T_WINDOW)
+                        : sp_codec_put(&p->key, &kv[c], r, s->key_types[c]);
+                if (rc) return sp_err_set(err, SP_ENOMEM, "out of memory");
+            }
+            uint64_t h = sp_hash_bytes(p->key.data ? p->key.data : "",
+                                       p->key.len, 0x5eed);
+            bool is_new;
+            sp_hentry *e =
+                sp_htab_upsert(&p->tab, p->key.data ? p->key.data : "",
+                               (uint32_t)p->key.len, h, &is_new);
+            if (!e) return sp_err_set(err, SP_ENOMEM, "out of memory");
+            states[n] = sp_hentry_val(e);
+            rows[n] = r;
+            if (++n == CHUNK) {
+                for (int a = 0; a < s->n_aggs; a++)
+                    sp_agg_update(&s->aggs[a], states,
+                                  s->aggs[a].arg >= 0 ? &av[s->aggs[a].arg]
+                                                      : NULL,
+                                  rows, n);
+                n = 0;
+            }
+        }
+    }
+    for (int a = 0; a < s->n_aggs && n; a++)
+        sp_agg_update(&s->aggs[a], states,
+                      s->aggs[a].arg >= 0 ? &av[s->aggs[a].arg] : NULL, rows,
+                      n);
+    return 0;
+}
+
+/* ---- the operator
+ * ------------------------------------------------------------ */
+
+int sp_agg_op_open(const sp_agg_spec *spec, const char *state_dir,
+                   int64_t version, int snapshot_interval, sp_agg_op **out,
+                   sp_err *err)
+{
+    sp_agg_op *op = sp_calloc(1, sizeof *op);
+    if (!op) return sp_err_set(err, SP_ENOMEM, "out of memory");
+    op->spec = spec;
+    op->n_parts = spec->partitions > 0 ? spec->partitions : 1;
+    op->stores = sp_calloc((size_t)op->n_parts, sizeof *op->stores);
+    sp_state_opts so;
+    sp_state_opts_default(&so);
+    if (snapshot_interval > 0) so.snapshot_interval = snapshot_interval;
+    for (int p = 0; p < op->n_parts; p++) {
+        char dir[4200];
+        snprintf(dir, sizeof dir, "%s/%d", state_dir, p);
+        int rc = sp_state_open(dir, version, &so, &op->stores[p], err);
+        if (rc) {
+            sp_agg_op_close(op);
+            return rc;
+        }
+    }
+    *out = op;
+    return 0;
+}
+
+void sp_agg_op_close(sp_agg_op *op)
+{
+    if (!op) return;
+    for (int p = 0; p < op->n_parts; p++)
+        if (op->stores && op->stores[p]) sp_state_close(op->stores[p]);
+    sp_free(op->stores);
+    sp_free(op);
+}
+
+bool sp_agg_op_has_state(sp_agg_op *op)
+{
+    for (int p = 0; p < op->n_parts; p++) {
+        sp_state_metrics m;
+        sp_state_get_metrics(op->stores[p], &m);
+        if (m.n_keys) return true;
+    }
+    return false;
+}
+
+int sp_agg_op_commit(sp_agg_op *op, int64_t version, sp_err *err)
+{
+    for (int p = 0; p < op->n_parts; p++) {
+        int rc = sp_state_commit(op->stores[p], version, err);
+        if (!rc) rc = sp_state_maintain(op->stores[p], err);
+        if (rc) return rc;
+    }
+    return 0;
+}
+
+/* Collects groups to emit, then builds output batches of up to CHUNK rows:
+ * [keys..., (window start, end)..., aggregates...] -> HAVING -> projection. */
+typedef struct emitter {
+    const sp_agg_spec *s;
+    sp_arena *arena;
+    const unsigned char **keys; /* encoded keys (borrowed) */
+    const uint8_t **vals;
+    uint32_t n;
+    sp_agg_emit_fn emit;
+    void *ud;
+    uint64_t rows_out;
+} emitter;
+
+static int flush(emitter *em, sp_err *err)
+{
+    const sp_agg_spec *s = em->s;
+    if (em->n == 0) return 0;
+    uint32_t n = em->n, nc = s->agg_schema.n_fields;
+    sp_batch b = {.n_rows = n, .n_cols = nc, .arena = em->arena};
+    b.cols = sp_arena_zalloc(em->arena, nc * sizeof(sp_vec));
+    if (!b.cols) return sp_err_set(err, SP_ENOMEM, "out of memory");
+    for (uint32_t c = 0; c < nc; c++)
+        if (sp_vec_alloc(&b.cols[c], s->agg_schema.fields[c].type, n, true,
+                         em->arena))
+            return sp_err_set(err, SP_ENOMEM, "out of memory");
+    int wcol = s->n_keys; /* window start/end follow the keys */
+    int acol = s->n_keys + (s->window_key >= 0 ? 2 : 0);
+    for (uint32_t r = 0; r < n; r++) {
+        const unsigned char *k = em->keys[r];
+        for (int c = 0; c < s->n_keys; c++) {
+            sp_codec_get(&k, s->key_types[c], &b.cols[c], r);
+            if (c == s->window_key) {
+                b.cols[wcol].nulls[r] = b.cols[c].nulls[r];
+                b.cols[wcol + 1].nulls[r] = b.cols[c].nulls[r];
+                b.cols[wcol].d.i64[r] = b.cols[c].d.i64[2 * r];
+                b.cols[wcol + 1].d.i64[r] = b.cols[c].d.i64[2 * r + 1];
+            }
+        }
+        for (int a = 0; a < s->n_aggs; a++)
+            sp_agg_final(&s->aggs[a], em->vals[r], &b.cols[acol + a], r);
+    }
+    if (s->having) {
+        int rc = sp_expr_filter(s->having, &b, em->arena, err);
+        if (rc) return rc;
+    }
+    sp_batch out = {.n_rows = b.n_rows,
+                    .n_cols = (uint32_t)s->n_proj,
+                    .sel = b.sel,
+                    .n_sel = b.n_sel,
+                    .arena = em->arena};
+    out.cols =
+        sp_arena_alloc(em->arena, (size_t)(s->n_proj + 1) * sizeof(sp_vec));
+    if (!out.cols) return sp_err_set(err, SP_ENOMEM, "out of memory");
+    for (int i = 0; i < s->n_proj; i++) {
+        int rc = sp_expr_eval(s->proj[i], &b, em->arena, &out.cols[i], err);
+        if (rc) return rc;
+    }
+    em->rows_out += sp_batch_live(&out);
+    int rc = sp_batch_live(&out) ? em->emit(em->ud, &out, err) : 0;
+    em->n = 0;
+    sp_arena_reset(em->arena);
+    return rc;
+}
+
+static int add_row(emitter *em, const unsigned char *key, const uint8_t *val,
+                   sp_err *err)
+{
+    em->keys[em->n] = key;
+    em->vals[em->n] = val;
+    if (++em->n == CHUNK) return flush(em, err);
+    return 0;
+}
+
+int sp_agg_partition_run(sp_agg_op *op, int p, sp_agg_partial **partials,
+                         int n_partials, int64_t watermark_us,
+                         sp_agg_emit_fn emit_fn, void *ud, sp_agg_stats *st,
+                         sp_err *err)
+{
+    const sp_agg_spec *s = op->spec;
+    sp_state *store = op->stores[p];
+    if (s->dedup) {
+        sp_dedup_rows **rows = sp_calloc((size_t)n_partials + 1, sizeof *rows);
+        if (!rows) return sp_err_set(err, SP_ENOMEM, "out of memory");
+        for (int i = 0; i < n_partials; i++) rows[i] = &partials[i]->rows;
+        int rc = sp_dedup_partition_run(s, store, p, rows, n_partials,
+                                        watermark_us, emit_fn, ud, st, err);
+        sp_free(rows);
+        return rc;
+    }
+    bool use_wm = s->mode != 2 && s->et_key >= 0 && watermark_us != INT64_MIN;
+    int rc = 0;
+    sp_htab updated; /* keys changed in this batch (update mode) */
+    bool track = s->mode == 1;
+    if (track && sp_htab_init(&updated, 8))
+        return sp_err_set(err, SP_ENOMEM, "out of memory");
+    for (int i = 0; i < n_partials && !rc; i++) {
+        sp_htab *t = &partials[i]->tab;
+        for (size_t j = 0; j < t->n; j++) {
+            sp_hentry *e = t->order[j];
+            if ((int)(e->hash % (uint64_t)op->n_parts) != p) continue;
+            if (use_wm && key_event_time(s, e->data) <= watermark_us) {
+                st->rows_dropped_late++;
+                continue;
+            }
+            bool is_new;
+            uint8_t *v =
+                sp_state_upsert(store, e->data, e->klen,
+                                s->value_size ? s->value_size : 8, &is_new);
+            if (!v) {
+                rc = sp_err_set(err, SP_ENOMEM,
+                                "out of memory in the state "
+                                "store");
+                break;
+            }
+            for (int a = 0; a < s->n_aggs; a++)
+                sp_agg_merge(&s->aggs[a], v, sp_hentry_val(e));
+            if (track) {
+                bool nw;
+                if (!sp_htab_upsert(&updated, e->data, e->klen, e->hash, &nw)) {
+                    rc = sp_err_set(err, SP_ENOMEM, "out of memory");
+                    break;
+                }
+            }
+        }
+    }
+    emitter em = {s, sp_arena_create(1 << 16), NULL, NULL, 0, emit_fn, ud, 0};
+    em.keys = sp_malloc(CHUNK * sizeof *em.keys);
+    em.vals = sp_malloc(CHUNK * sizeof *em.vals);
+    /* keys to evict after their rows were emitted */
+    sp_buf evict;
+    sp_buf_init(&evict);
+    if (!em.arena || !em.keys || !em.vals)
+        rc = rc ? rc : sp_err_set(err, SP_ENOMEM, "out of memory");
+    if (!rc && s->mode == 1) {
+        for (size_t j = 0; j < updated.n && !rc; j++) {
+            sp_hentry *e = updated.order[j];
+            const void *val;
+            size_t vl;
+            if (sp_state_get(store, e->data, e->klen, &val, &vl))
+                rc = add_row(&em, e->data, val, err);
+        }
+        st->rows_updated += updated.n;
+    }
+    if (!rc && (s->mode == 2 || use_wm)) {
+        sp_state_iter it;
+        sp_state_iter_init(&it, store);
+        const void *k;
+        size_t kl, vl;
+        void *v;
+        while (!rc && sp_state_iter_next(&it, &k, &kl, &v, &vl)) {
+            bool final = use_wm && key_event_time(s, k) <= watermark_us;
+            if (s->mode == 2 || (s->mode == 0 && final))
+                rc = add_row(&em, k, v, err);
+            if (final) {
+                uint32_t l32 = (uint32_t)kl;
+                if (sp_buf_append(&evict, &l32, 4) ||
+                    sp_buf_append(&evict, k, kl))
+                    rc = sp_err_set(err, SP_ENOMEM, "out of memory");
+            }
+        }
+    }
+    if (!rc && s->mode == 0) {
+        /* append: emitted groups are the new ones that became final */
+        sp_state_metrics m;
+        sp_state_get_metrics(store, &m);
+        st->rows_updated += m.n_updated;
+    } else if (!rc && s->mode == 2) {
+        sp_state_metrics m;
+        sp_state_get_metrics(store, &m);
+        st->rows_updated += m.n_updated;
+    }
+    if (!rc) rc = flush(&em, err);
+    /* evict after emitting: the emitted rows viewed the keys */
+    for (size_t off = 0; !rc && off < evict.len;) {
+        uint32_t l32;
+        memcpy(&l32, evict.data + off, 4);
+        sp_state_remove(store, evict.data + off + 4, l32);
+        st->rows_removed++;
+        off += 4 + l32;
+    }
+    sp_state_metrics m;
+    sp_state_get_metrics(store, &m);
+    st->rows_total += m.n_keys;
+    st->memory_bytes += m.memory_bytes;
+    st->rows_out += em.rows_out;
+    sp_buf_free(&evict);
+    sp_free(em.keys);
+    sp_free(em.vals);
+    if (em.arena) sp_arena_destroy(em.arena);
+    if (track) sp_htab_free(&updated);
+    return rc;
+}
