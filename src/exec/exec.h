@@ -13,11 +13,43 @@
 
 #include "core/core.h"
 #include "expr/expr.h"
+#include "io/format.h"
+
+/* A static table (CREATE TABLE) loaded in memory for stream-static joins,
+ * and the hash of its join keys. */
+typedef struct sp_static_table sp_static_table;
+
+/* A stream-static equi-join: stream rows (left) probe the table's hash by
+ * key; inner joins keep matches only, left joins keep unmatched stream rows
+ * with NULL table columns. A NULL key never matches (SQL equality). */
+typedef struct sp_join {
+    bool left_outer;
+    int n_keys;
+    sp_expr **left_keys;  /* over the stream's scan + computed columns */
+    sp_expr **right_keys; /* over the table's columns */
+    sp_type *key_types;   /* the common type each pair compares in */
+    /* the table to load when the query starts */
+    const char *table_name;
+    const char *path; /* a file or a directory of files */
+    sp_format_kind format;
+    sp_format_opts fopts;
+    const sp_schema *table_schema;
+    sp_static_table *table; /* loaded by sp_join_open */
+} sp_join;
+
+/* Loads the table and hashes its keys (the runtime calls this when the
+ * query starts; the join is then read-only and shared by all threads). */
+int sp_join_open(sp_join *j, sp_err *err);
+void sp_join_close(sp_join *j);
+/* Rows in the loaded table. */
+uint64_t sp_join_table_rows(const sp_join *j);
 
 typedef struct sp_pipeline {
     int n_compute;     /* computed columns appended to the scan columns */
     sp_expr **compute; /* over the scan columns */
-    sp_expr *filter;   /* over scan + computed columns; NULL = none */
+    sp_join *join;     /* stream-static join after compute, or NULL: the
+                          columns after it are scan + computed + table */
+    sp_expr *filter;   /* over scan + computed (+ table) columns */
     int n_proj;
     sp_expr **proj; /* over scan + computed columns */
     sp_schema out_schema;

@@ -79,3 +79,17 @@ sp_hentry *sp_htab_upsert(sp_htab *t, const void *key, uint32_t klen,
     if (t->n * 4 >= t->cap * 3 && grow(t) != 0) return NULL;
     return e;
 }
+
+sp_hentry *sp_htab_find(const sp_htab *t, const void *key, uint32_t klen,
+                        uint64_t hash)
+{
+    size_t mask = t->cap - 1, j = hash & mask;
+    for (;;) {
+        sp_hentry *e = t->slots[j];
+        if (!e) return NULL;
+        if (e->hash == hash && e->klen == klen &&
+            memcmp(e->data, key, klen) == 0)
+            return e;
+        j = (j + 1) & mask;
+    }
+}

@@ -39,4 +39,8 @@ void sp_htab_free(sp_htab *t);
 sp_hentry *sp_htab_upsert(sp_htab *t, const void *key, uint32_t klen,
                           uint64_t hash, bool *is_new);
 
+/* Looks a key up without inserting; NULL if absent. Safe from several
+ * threads at once when nothing inserts. */
+sp_hentry *sp_htab_find(const sp_htab *t, const void *key, uint32_t klen,
+                        uint64_t hash);
 #endif

@@ -3,6 +3,9 @@
  */
 #include "exec/exec.h"
 
+int sp_join_apply(const sp_join *j, const sp_batch *in, sp_arena *scratch,
+                  sp_batch *out, sp_err *err);
+
 #include <string.h>
 
 void sp_pipe_stats_init(sp_pipe_stats *s)
@@ -61,6 +64,12 @@ int sp_pipeline_prepare(const sp_pipeline *p, sp_batch *in, sp_arena *scratch,
         stats->et_max = hi;
         stats->et_sum += sum;
         stats->et_count += n;
+    }
+    if (p->join) {
+        sp_batch joined;
+        rc = sp_join_apply(p->join, &wide, scratch, &joined, err);
+        if (rc) return rc;
+        wide = joined;
     }
     if (p->filter) {
         rc = sp_expr_filter(p->filter, &wide, scratch, err);

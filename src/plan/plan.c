@@ -280,7 +280,7 @@ static int add_source(actx *c, const sp_ast_stmt *st)
         sp_arena_zalloc(c->a, (size_t)(n_comp + 1) * sizeof(sp_expr *));
     s->computed_sql =
         sp_arena_zalloc(c->a, (size_t)(n_comp + 1) * sizeof(char *));
-    sp_scope scope = {&s->declared, s->name, c->script->file, false};
+    sp_scope scope = {&s->declared, s->name, c->script->file, false, NULL};
     int k = 0;
     for (int i = 0; i < st->n_columns; i++) {
         const sp_ast_column *col = &st->columns[i];
@@ -403,6 +403,224 @@ int sp_plan_unsupported(actx *c, sp_pos pos, const char *what, const char *hint)
     return SP_EUNSUPPORTED;
 }
 
+/* ---- CREATE TABLE and stream-static joins ------------------------------- */
+
+static const sp_opt_def table_options[] = {
+    {"path", SP_OPT_STR, NULL, true, NULL, "a file or a directory of files"},
+    {"format", SP_OPT_ENUM, "json", false, "json|jsonl|csv|text",
+     "record format"},
+    {"header", SP_OPT_BOOL, "false", false, NULL,
+     "CSV: the first line of each file is a header"},
+    {"delimiter", SP_OPT_STR, ",", false, NULL, "CSV: field separator"},
+    {"null_value", SP_OPT_STR, "", false, NULL, "CSV: text that means NULL"},
+    {0}};
+
+static const sp_opt_def table_common[] = {
+    {"connector", SP_OPT_ENUM, NULL, true, "file",
+     "where the table is read from: file"},
+    {0}};
+
+static sp_table_def *find_table(sp_program *p, const char *name)
+{
+    for (int i = 0; i < p->n_tables; i++)
+        if (strcasecmp(p->tables[i]->name, name) == 0) return p->tables[i];
+    return NULL;
+}
+
+static int add_table(actx *c, const sp_ast_stmt *st)
+{
+    sp_program *p = c->prog;
+    if (find_table(p, st->name) || find_source(p, st->name))
+        return sp_plan_fail_at(c, st->name_pos, SP_EANALYSIS,
+                               "'%s' is defined twice", st->name);
+    sp_table_def *t = sp_arena_zalloc(c->a, sizeof *t);
+    t->name = sp_arena_strdup(c->a, st->name);
+    int rc = resolve_options(c, st, table_common, table_options, "a table",
+                             &t->opts);
+    if (rc) return rc;
+    t->format = SP_FMT_JSON;
+    sp_format_opts_default(&t->fopts);
+    const char *fmt = sp_opts_get(&t->opts, "format");
+    if (fmt) sp_format_parse(fmt, &t->format);
+    t->fopts.header = sp_opts_bool(&t->opts, "header", false);
+    const char *d = sp_opts_get(&t->opts, "delimiter");
+    if (d && d[0]) t->fopts.delimiter = d[0];
+    const char *nv = sp_opts_get(&t->opts, "null_value");
+    if (nv) t->fopts.null_value = nv;
+    t->path = sp_opts_get(&t->opts, "path");
+    int n = 0;
+    sp_field *f =
+        sp_arena_zalloc(c->a, (size_t)(st->n_columns + 2) * sizeof *f);
+    for (int i = 0; i < st->n_columns; i++) {
+        const sp_ast_column *col = &st->columns[i];
+        if (col->computed)
+            return sp_plan_unsupported(
+                c, col->pos, "a computed column in a static table", NULL);
+        f[n].name = sp_arena_strdup(c->a, col->name);
+        f[n++].type = col->type;
+    }
+    if (n == 0 && t->format == SP_FMT_TEXT) {
+        f[n].name = "value";
+        f[n++].type = SP_T_VARCHAR;
+    }
+    if (n == 0) {
+        sp_plan_fail_at(c, st->name_pos, SP_EANALYSIS,
+                        "table '%s' declares no columns", st->name);
+        sp_err_hint(c->err,
+                    "CREATE TABLE %s (id VARCHAR, name VARCHAR) WITH "
+                    "(connector = 'file', path = '...', format = "
+                    "'csv')",
+                    st->name);
+        return SP_EANALYSIS;
+    }
+    t->schema.n_fields = (uint32_t)n;
+    t->schema.fields = f;
+    sp_table_def **nt =
+        sp_arena_alloc(c->a, (size_t)(p->n_tables + 1) * sizeof *nt);
+    if (p->n_tables) memcpy(nt, p->tables, (size_t)p->n_tables * sizeof *nt);
+    nt[p->n_tables++] = t;
+    p->tables = nt;
+    return 0;
+}
+
+static bool uses_range(const sp_expr *e, uint32_t lo, uint32_t hi, bool *other)
+{
+    if (!e) return false;
+    bool in = false;
+    if (e->kind == SP_E_COL) {
+        if ((uint32_t)e->col >= lo && (uint32_t)e->col < hi)
+            in = true;
+        else
+            *other = true;
+    }
+    for (int i = 0; i < e->n_args; i++)
+        in |= uses_range(e->args[i], lo, hi, other);
+    return in;
+}
+
+/* Only `a`'s side: true if e reads columns of [lo, hi) and no others. */
+static bool only_side(const sp_expr *e, uint32_t lo, uint32_t hi)
+{
+    bool other = false;
+    bool in = uses_range(e, lo, hi, &other);
+    return in && !other;
+}
+
+static void conjuncts(sp_expr *e, sp_expr **out, int *n, int cap)
+{
+    if (e->kind == SP_E_AND && e->n_args == 2) {
+        conjuncts(e->args[0], out, n, cap);
+        conjuncts(e->args[1], out, n, cap);
+    } else if (*n < cap) {
+        out[(*n)++] = e;
+    }
+}
+
+static int plan_join(actx *c, const sp_ast_select *q, sp_plan *pl,
+                     const char *left_qual, sp_join **out, sp_schema *comb,
+                     const char ***quals_out)
+{
+    sp_program *p = c->prog;
+    if (q->n_joins > 1)
+        return sp_plan_unsupported(c, q->joins[1].pos,
+                                   "more than one JOIN in a query", NULL);
+    const sp_ast_join *jn = &q->joins[0];
+    if (jn->right.subquery || !jn->right.name)
+        return sp_plan_unsupported(c, jn->pos, "a join with a subquery", NULL);
+    sp_table_def *t = find_table(p, jn->right.name);
+    if (!t) {
+        if (find_source(p, jn->right.name))
+            return sp_plan_unsupported(c, jn->right.pos, "a stream-stream join",
+                                       "join a stream with a static table "
+                                       "(CREATE TABLE)");
+        sp_plan_fail_at(c, jn->right.pos, SP_EANALYSIS, "unknown table '%s'",
+                        jn->right.name);
+        sp_err_hint(c->err,
+                    "declare it with CREATE TABLE %s (...) WITH "
+                    "(connector = 'file', path = '...')",
+                    jn->right.name);
+        return SP_EANALYSIS;
+    }
+    if (!jn->on)
+        return sp_plan_fail_at(c, jn->pos, SP_EANALYSIS,
+                               "a JOIN needs an ON condition");
+    const char *rq = jn->right.alias ? jn->right.alias : t->name;
+    if (strcasecmp(rq, left_qual) == 0)
+        return sp_plan_fail_at(c, jn->right.pos, SP_EANALYSIS,
+                               "both sides of the join are called '%s'", rq);
+    uint32_t nin = pl->in.n_fields, nt = t->schema.n_fields;
+    sp_field *f = sp_arena_alloc(c->a, (nin + nt + 1) * sizeof *f);
+    const char **qs = sp_arena_alloc(c->a, (nin + nt + 1) * sizeof *qs);
+    memcpy(f, pl->in.fields, nin * sizeof *f);
+    memcpy(f + nin, t->schema.fields, nt * sizeof *f);
+    for (uint32_t i = 0; i < nin + nt; i++) qs[i] = i < nin ? left_qual : rq;
+    comb->n_fields = nin + nt;
+    comb->fields = f;
+    sp_scope js = {comb, NULL, c->script->file, false, qs};
+    sp_expr *on = sp_bind_expr(jn->on, &js, c->a, c->err);
+    if (!on) return c->err->code;
+    if (on->type != SP_T_BOOL)
+        return sp_plan_fail_at(c, jn->on->pos, SP_EANALYSIS,
+                               "the ON condition must be BOOLEAN, got %s",
+                               sp_type_name(on->type));
+    sp_expr *parts[64];
+    int np = 0;
+    conjuncts(on, parts, &np, 64);
+    sp_join *j = sp_arena_zalloc(c->a, sizeof *j);
+    j->left_outer = jn->kind == SP_JOIN_LEFT;
+    j->left_keys = sp_arena_zalloc(c->a, 65 * sizeof(sp_expr *));
+    j->right_keys = sp_arena_zalloc(c->a, 65 * sizeof(sp_expr *));
+    j->key_types = sp_arena_zalloc(c->a, 65 * sizeof(sp_type));
+    sp_expr *extra = NULL;
+    for (int i = 0; i < np; i++) {
+        sp_expr *e = parts[i];
+        bool eq = e->kind == SP_E_CALL && e->fn &&
+                  strcmp(e->fn->name, "=") == 0 && e->n_args == 2;
+        if (eq && only_side(e->args[0], 0, nin) &&
+            only_side(e->args[1], nin, nin + nt)) {
+            j->left_keys[j->n_keys] = e->args[0];
+            j->right_keys[j->n_keys] = e->args[1];
+            j->key_types[j->n_keys++] = e->args[0]->type;
+        } else if (eq && only_side(e->args[1], 0, nin) &&
+                   only_side(e->args[0], nin, nin + nt)) {
+            j->left_keys[j->n_keys] = e->args[1];
+            j->right_keys[j->n_keys] = e->args[0];
+            j->key_types[j->n_keys++] = e->args[1]->type;
+        } else if (j->left_outer) {
+            sp_plan_fail_at(c, jn->on->pos, SP_EUNSUPPORTED,
+                            "a LEFT JOIN condition other than equalities "
+                            "between the two sides is not supported yet");
+            sp_err_hint(c->err, "keep only col = col equalities in ON and "
+                                "filter in WHERE");
+            return SP_EUNSUPPORTED;
+        } else if (!extra) {
+            extra = e;
+        } else {
+            sp_expr *both = sp_expr_new(c->a, SP_E_AND, SP_T_BOOL, 2);
+            both->args[0] = extra;
+            both->args[1] = e;
+            extra = both;
+        }
+    }
+    if (j->n_keys == 0) {
+        sp_plan_fail_at(c, jn->on->pos, SP_EUNSUPPORTED,
+                        "a join needs at least one equality between a "
+                        "stream column and a table column");
+        sp_err_hint(c->err, "e.g. ON e.ad_id = c.ad_id");
+        return SP_EUNSUPPORTED;
+    }
+    j->table_name = t->name;
+    j->path = t->path;
+    j->format = t->format;
+    j->fopts = t->fopts;
+    j->table_schema = &t->schema;
+    pl->join_extra = extra;
+    pl->join_table = t;
+    *out = j;
+    *quals_out = qs;
+    return 0;
+}
+
 static int add_sink(actx *c, const sp_ast_stmt *st)
 {
     sp_program *p = c->prog;
@@ -456,8 +674,6 @@ static int add_sink(actx *c, const sp_ast_stmt *st)
     if (q->from.subquery)
         return sp_plan_unsupported(c, q->from.pos, "a subquery in FROM",
                                    "select from the source directly");
-    if (q->n_joins)
-        return sp_plan_unsupported(c, q->joins[0].pos, "JOIN", NULL);
     bool agg = q->n_group_by > 0 || q->having != NULL;
     for (int i = 0; i < q->n_items && !agg; i++)
         agg = sp_plan_has_aggregate(q->items[i].expr);
@@ -570,7 +786,7 @@ static int add_sink(actx *c, const sp_ast_stmt *st)
                                        "name: WATERMARK expr AS name DELAY "
                                        "OF ...");
             /* a derived column over the physical ones */
-            sp_scope ds = {&src->declared, qual, c->script->file, false};
+            sp_scope ds = {&src->declared, qual, c->script->file, false, NULL};
             sp_expr *e = sp_bind_expr(we, &ds, c->a, c->err);
             if (!e) return c->err->code;
             in_fields[nin].name = sp_arena_strdup(c->a, q->from.wm_alias);
@@ -593,9 +809,22 @@ static int add_sink(actx *c, const sp_ast_stmt *st)
     }
     pl->in = in;
 
+    /* A stream-static join: the table's columns follow the stream's, each
+     * field knowing its relation so that e.ad_id and c.ad_id resolve. */
+    sp_join *join = NULL;
+    uint32_t nt = 0;
+    sp_schema comb = in;
+    const char **quals = NULL;
+    if (q->n_joins) {
+        int rc2 = plan_join(c, q, pl, qual, &join, &comb, &quals);
+        if (rc2) return rc2;
+        nt = comb.n_fields - nin;
+    }
+    pl->comb = comb;
+
     /* Bind: the WHERE over the input, then either the SELECT list
      * (stateless) or the aggregation (plan_agg.c). */
-    sp_scope scope = {&pl->in, qual, c->script->file, false};
+    sp_scope scope = {&pl->comb, qual, c->script->file, false, quals};
     sp_expr *filter = NULL;
     if (q->where) {
         filter = sp_bind_expr(q->where, &scope, c->a, c->err);
@@ -609,6 +838,18 @@ static int add_sink(actx *c, const sp_ast_stmt *st)
         }
         pl->filter_sql = sp_plan_sql_text(c, q->where);
     }
+    if (join && pl->join_extra) {
+        /* ON conditions that are not key equalities filter the joined
+         * rows of an inner join */
+        if (filter) {
+            sp_expr *both = sp_expr_new(c->a, SP_E_AND, SP_T_BOOL, 2);
+            both->args[0] = pl->join_extra;
+            both->args[1] = filter;
+            filter = both;
+        } else {
+            filter = pl->join_extra;
+        }
+    }
     int np = 0;
     sp_expr **proj = NULL;
     char **names = NULL, **psql = NULL;
@@ -618,22 +859,25 @@ static int add_sink(actx *c, const sp_ast_stmt *st)
         if (rc2) return rc2;
         agg = true; /* a stateful operator, from here on */
     } else {
-        int cap = q->n_items + (int)nin * q->n_items + 1;
+        int cap = q->n_items + (int)comb.n_fields * q->n_items + 1;
         proj = sp_arena_zalloc(c->a, (size_t)cap * sizeof *proj);
         names = sp_arena_zalloc(c->a, (size_t)cap * sizeof *names);
         psql = sp_arena_zalloc(c->a, (size_t)cap * sizeof *psql);
         for (int i = 0; i < q->n_items; i++) {
             const sp_ast_item *it = &q->items[i];
             if (it->expr->kind == SP_A_STAR) {
-                if (it->expr->n_parts == 1 &&
+                if (it->expr->n_parts == 1 && !quals &&
                     strcasecmp(it->expr->parts[0], qual) != 0)
                     return sp_plan_fail_at(c, it->expr->pos, SP_EANALYSIS,
                                            "'%s.*' does not name the source "
                                            "in FROM",
                                            it->expr->parts[0]);
-                for (uint32_t f = 0; f < nin; f++) {
-                    proj[np] = sp_expr_col(c->a, (int)f, in.fields[f].type);
-                    names[np] = in.fields[f].name;
+                for (uint32_t f = 0; f < comb.n_fields; f++) {
+                    if (it->expr->n_parts == 1 && quals &&
+                        strcasecmp(quals[f], it->expr->parts[0]) != 0)
+                        continue;
+                    proj[np] = sp_expr_col(c->a, (int)f, comb.fields[f].type);
+                    names[np] = comb.fields[f].name;
                     psql[np] = names[np];
                     np++;
                 }
@@ -655,7 +899,7 @@ static int add_sink(actx *c, const sp_ast_stmt *st)
     }
 
     /* Prune: which input columns does the query use? */
-    bool *used = sp_arena_zalloc(c->a, nin + 1);
+    bool *used = sp_arena_zalloc(c->a, nin + nt + 1);
     sp_plan_mark_used(filter, used);
     for (int i = 0; i < np; i++) sp_plan_mark_used(proj[i], used);
     if (agg) {
@@ -667,12 +911,14 @@ static int add_sink(actx *c, const sp_ast_stmt *st)
             sp_plan_mark_used(pl->aggspec.out[i], used);
     }
     if (pl->wm_col >= 0) used[pl->wm_col] = true;
+    for (int k = 0; join && k < join->n_keys; k++)
+        sp_plan_mark_used(join->left_keys[k], used);
     for (uint32_t f = ndecl; f < nin; f++)
         if (used[f]) sp_plan_mark_used(in_comp[f - ndecl], used);
     bool any = false;
     for (uint32_t f = 0; f < ndecl; f++) any |= used[f];
     if (!any) used[0] = true; /* read something to count rows */
-    int *map = sp_arena_alloc(c->a, (nin + 1) * sizeof(int));
+    int *map = sp_arena_alloc(c->a, (nin + nt + 1) * sizeof(int));
     int *scan_map = sp_arena_alloc(c->a, (ndecl + 1) * sizeof(int));
     uint32_t ns = 0;
     for (uint32_t f = 0; f < ndecl; f++) {
@@ -682,6 +928,13 @@ static int add_sink(actx *c, const sp_ast_stmt *st)
     uint32_t nc = 0;
     for (uint32_t f = ndecl; f < nin; f++)
         map[f] = used[f] ? (int)(ns + nc++) : -1;
+    /* the table's columns follow, all of them */
+    int *tmap = sp_arena_alloc(c->a, (nin + nt + 1) * sizeof(int));
+    for (uint32_t f = 0; f < nin + nt; f++) tmap[f] = -1;
+    for (uint32_t f = 0; f < nt; f++) {
+        map[nin + f] = (int)(ns + nc + f);
+        tmap[nin + f] = (int)f;
+    }
     pl->scan.n_fields = ns;
     pl->scan.fields = sp_arena_alloc(c->a, (ns + 1) * sizeof(sp_field));
     pl->exec.n_fields = ns + nc;
@@ -703,6 +956,21 @@ static int add_sink(actx *c, const sp_ast_stmt *st)
             pl->compute_sql[k] = in_comp_sql[f - ndecl];
         }
     pipe->filter = filter ? sp_plan_remap(c->a, filter, map) : NULL;
+    if (join) {
+        for (int k = 0; k < join->n_keys; k++) {
+            join->left_keys[k] = sp_plan_remap(c->a, join->left_keys[k], map);
+            join->right_keys[k] =
+                sp_plan_remap(c->a, join->right_keys[k], tmap);
+        }
+        pipe->join = join;
+        /* exec: scan + computed + table columns, for EXPLAIN */
+        sp_field *ef = sp_arena_alloc(c->a, (ns + nc + nt + 1) * sizeof *ef);
+        memcpy(ef, pl->exec.fields, (ns + nc) * sizeof *ef);
+        for (uint32_t f = 0; f < nt; f++)
+            ef[ns + nc + f] = comb.fields[nin + f];
+        pl->exec.fields = ef;
+        pl->exec.n_fields = ns + nc + nt;
+    }
     pipe->event_time_col = pl->wm_col >= 0 ? map[pl->wm_col] : -1;
     if (agg) {
         sp_agg_spec *as = &pl->aggspec;
@@ -876,10 +1144,7 @@ int sp_program_build(const sp_ast_script *script, sp_arena *arena,
         case SP_STMT_SET:
             break;
         case SP_STMT_CREATE_TABLE:
-            rc = sp_plan_unsupported(&c, st->pos,
-                                     "CREATE TABLE (static tables for "
-                                     "stream-static joins)",
-                                     NULL);
+            rc = add_table(&c, st);
             break;
         case SP_STMT_CREATE_VIEW:
             rc = sp_plan_unsupported(
@@ -945,6 +1210,24 @@ static void explain_source_tail(const sp_plan *p, sp_buf *out, int d)
         sp_buf_puts(out, "Filter ");
         sp_expr_to_string(p->pipe.filter, &p->exec, out);
         sp_buf_puts(out, "\n");
+    }
+    if (p->pipe.join) {
+        const sp_join *j = p->pipe.join;
+        indent(out, d++);
+        sp_buf_printf(out, "BroadcastHashJoin %s [",
+                      j->left_outer ? "LeftOuter" : "Inner");
+        for (int k = 0; k < j->n_keys; k++) {
+            sp_buf_puts(out, k ? ", " : "");
+            sp_expr_to_string(j->left_keys[k], &p->exec, out);
+            sp_buf_puts(out, " = ");
+            sp_expr_to_string(j->right_keys[k], j->table_schema, out);
+        }
+        sp_buf_printf(out, "] with table %s [%s] (", j->table_name, j->path);
+        for (uint32_t f = 0; f < j->table_schema->n_fields; f++)
+            sp_buf_printf(out, "%s%s %s", f ? ", " : "",
+                          j->table_schema->fields[f].name,
+                          sp_type_name(j->table_schema->fields[f].type));
+        sp_buf_puts(out, ")\n");
     }
     if (p->pipe.n_compute) {
         indent(out, d++);

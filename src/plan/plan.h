@@ -41,6 +41,16 @@ typedef struct sp_source_def {
     bool fail_on_error;
 } sp_source_def;
 
+/* A static table for stream-static joins (CREATE TABLE). */
+typedef struct sp_table_def {
+    char *name;
+    sp_opts opts;
+    sp_schema schema;
+    const char *path;
+    sp_format_kind format;
+    sp_format_opts fopts;
+} sp_table_def;
+
 typedef enum sp_output_mode {
     SP_MODE_APPEND,
     SP_MODE_UPDATE,
@@ -59,6 +69,10 @@ typedef struct sp_plan {
     int wm_col;   /* watermark column in `in`, -1 = none */
     int64_t wm_delay_us;
     sp_agg_spec aggspec;       /* the aggregation, when the query has one */
+    sp_schema comb;            /* what expressions bind over: `in`, then the
+                                  joined table's columns */
+    sp_table_def *join_table;  /* the stream-static join's table, or NULL */
+    sp_expr *join_extra;       /* non-key ON conditions of an inner join */
     char **key_sql, **agg_sql; /* their text, for EXPLAIN */
     sp_schema scan;            /* pruned physical columns read */
     sp_schema exec;            /* scan + used computed columns */
@@ -76,6 +90,8 @@ typedef struct sp_program {
     int n_sources;
     sp_plan **plans;
     int n_plans;
+    sp_table_def **tables;
+    int n_tables;
     /* SET options */
     sp_trigger trigger;
     bool trigger_set;

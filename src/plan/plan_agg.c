@@ -413,7 +413,8 @@ int sp_plan_agg(actx *c, const sp_ast_stmt *st, const sp_ast_select *q,
     pl->agg_sql = g.call_sql;
 
     /* 4. the SELECT list and HAVING over it */
-    sp_scope os = {&as->agg_schema, scope->qualifier, c->script->file, false};
+    sp_scope os = {&as->agg_schema, scope->qualifier, c->script->file, false,
+                   NULL};
     as->proj =
         sp_arena_zalloc(c->a, (size_t)(q->n_items + 1) * sizeof(sp_expr *));
     sp_field *of = sp_arena_zalloc(c->a, (size_t)(q->n_items + 1) * sizeof *of);

@@ -196,6 +196,10 @@ static int query_open(query *q, sp_query_spec *spec, const char *root,
     if (!rc) rc = write_metadata(q, err);
     if (!rc) rc = query_recover(q, err);
     if (rc) return rc;
+    if (spec->pipe->join) {
+        rc = sp_join_open(spec->pipe->join, err);
+        if (rc) return rc;
+    }
     spec->src_conf.state_dir = q->src_dir;
     rc = spec->src_vt->open(&spec->src_conf, &q->src, err);
     if (rc) return rc;
@@ -214,6 +218,7 @@ static int query_open(query *q, sp_query_spec *spec, const char *root,
 
 static void query_close(query *q)
 {
+    if (q->spec && q->spec->pipe->join) sp_join_close(q->spec->pipe->join);
     if (q->agg) sp_agg_op_close(q->agg);
     sp_free(q->state_dir);
     if (q->src) q->spec->src_vt->close(q->src);

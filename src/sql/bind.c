@@ -152,6 +152,27 @@ static sp_expr *bind_ident(binder *b, const sp_ast_expr *x)
     const sp_schema *sc = b->s->schema;
     const char *name = x->parts[x->n_parts - 1];
     int dup = 0, idx = -1;
+    if (b->s->field_qual && x->n_parts == 2) {
+        /* r.c in a join: field c of relation r */
+        bool rel = false;
+        for (uint32_t i = 0; sc && i < sc->n_fields; i++) {
+            const char *q = b->s->field_qual[i];
+            if (!q || strcasecmp(q, x->parts[0]) != 0) continue;
+            rel = true;
+            if (strcasecmp(sc->fields[i].name, name) == 0) {
+                if (idx >= 0) dup = 1;
+                if (idx < 0) idx = (int)i;
+            }
+        }
+        if (idx >= 0 && !dup) {
+            sp_expr *e = sp_expr_col(b->a, idx, sc->fields[idx].type);
+            if (!e) sp_err_set(b->err, SP_ENOMEM, "out of memory");
+            return e;
+        }
+        if (rel) return unknown_column(b, x, name);
+        idx = -1;
+        dup = 0;
+    }
     if (x->n_parts == 1) {
         idx = find_col(sc, name, &dup);
     } else {

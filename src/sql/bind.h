@@ -18,6 +18,11 @@ typedef struct sp_scope {
                                 may be NULL */
     const char *file;        /* script file name for error positions */
     bool allow_aggregates;   /* false: aggregate calls are an error */
+    /* Several relations (a join): the relation name or alias of each
+     * field, so `r.c` finds field c of relation r; NULL = one relation
+     * named by `qualifier`. An unqualified name found in two relations is
+     * ambiguous. */
+    const char *const *field_qual;
 } sp_scope;
 
 /* Binds one expression. The result and its constants live in `a`. NULL on
