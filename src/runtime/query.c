@@ -569,7 +569,10 @@ static int run_batch(query *q, sp_pool *pool, const sp_run_opts *o,
     int64_t t3 = sp_clock_mono_us();
     if (r.ps.et_count > 0) q->max_et_us = SP_MAX(q->max_et_us, r.ps.et_max);
     if (q->spec->wm_delay_us >= 0 && q->max_et_us != INT64_MIN) {
-        int64_t w = q->max_et_us - q->spec->wm_delay_us;
+        /* Spark keeps event time and the watermark in milliseconds: the
+         * max event time is truncated to ms (Java's long division), the
+         * delay too, and the result compared in microseconds */
+        int64_t w = (q->max_et_us / 1000 - q->spec->wm_delay_us / 1000) * 1000;
         if (q->watermark_us == INT64_MIN || w > q->watermark_us)
             q->watermark_us = w;
     }
