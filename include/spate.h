@@ -122,6 +122,8 @@ SPATE_EXTERN int spate_pipeline_run(spate_pipeline_t *p, spate_error_t *err);
 SPATE_EXTERN void spate_pipeline_stop(spate_pipeline_t *p);
 SPATE_EXTERN void spate_pipeline_destroy(spate_pipeline_t *p);
 
+#include "spate/dstream.h"
+
 #ifdef __cplusplus
 }
 #endif
