@@ -44,11 +44,30 @@ void sp_join_close(sp_join *j);
 /* Rows in the loaded table. */
 uint64_t sp_join_table_rows(const sp_join *j);
 
+/* A generator (explode): each input row becomes one row per element of
+ * split(str, delim) or array(elems...), with the element appended as a
+ * column; a row whose string is NULL produces no rows, as Spark's explode
+ * of a NULL array. */
+typedef struct sp_generate {
+    sp_expr *str; /* split: the string, or NULL for array */
+    sp_str delim; /* split: the literal delimiter (non-empty) */
+    int n_elems;  /* array: the element expressions */
+    sp_expr **elems;
+    sp_type type; /* of the generated column */
+} sp_generate;
+
+/* Expands the live rows of `in` into *out (columns of in, then the
+ * generated one). */
+int sp_generate_apply(const sp_generate *g, const sp_batch *in,
+                      sp_arena *scratch, sp_batch *out, sp_err *err);
+
 typedef struct sp_pipeline {
     int n_compute;     /* computed columns appended to the scan columns */
     sp_expr **compute; /* over the scan columns */
     sp_join *join;     /* stream-static join after compute, or NULL: the
                           columns after it are scan + computed + table */
+    sp_generate *gen;  /* explode after the join, or NULL: appends one
+                          column */
     sp_expr *filter;   /* over scan + computed (+ table) columns */
     int n_proj;
     sp_expr **proj; /* over scan + computed columns */

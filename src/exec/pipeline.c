@@ -71,6 +71,12 @@ int sp_pipeline_prepare(const sp_pipeline *p, sp_batch *in, sp_arena *scratch,
         if (rc) return rc;
         wide = joined;
     }
+    if (p->gen) {
+        sp_batch gen;
+        rc = sp_generate_apply(p->gen, &wide, scratch, &gen, err);
+        if (rc) return rc;
+        wide = gen;
+    }
     if (p->filter) {
         rc = sp_expr_filter(p->filter, &wide, scratch, err);
         if (rc) return rc;

@@ -621,6 +621,353 @@ static int plan_join(actx *c, const sp_ast_select *q, sp_plan *pl,
     return 0;
 }
 
+/* ---- subqueries in FROM ---------------------------------------------------
+ *
+ * SELECT <outer> FROM (SELECT <inner> FROM s [WHERE w1]) t [WATERMARK ...]
+ * [WHERE w2] [GROUP BY ...] is planned as one query over s: references to
+ * the subquery's columns are replaced by the inner expressions, and the
+ * WHERE clauses are combined. A column the outer WATERMARK clause names
+ * becomes a derived watermark column (as in FROM s WATERMARK expr AS name)
+ * so the outer grouping sees it as the event time. The inner query must be
+ * stateless (no aggregation, DISTINCT, join or UNION) for now. */
+
+typedef struct subst {
+    int n;
+    const char **names;
+    const sp_ast_expr **exprs;
+    const char *qual;
+} subst;
+
+static sp_ast_expr *substitute(actx *c, const subst *sb, const sp_ast_expr *e)
+{
+    if (!e) return NULL;
+    if (e->kind == SP_A_IDENT &&
+        (e->n_parts == 1 ||
+         (e->n_parts == 2 && sb->qual && !strcasecmp(e->parts[0], sb->qual)))) {
+        const char *nm = e->parts[e->n_parts - 1];
+        for (int i = 0; i < sb->n; i++)
+            if (!strcasecmp(sb->names[i], nm))
+                return (sp_ast_expr *)sb->exprs[i];
+        return (sp_ast_expr *)e;
+    }
+    if (e->kind == SP_A_IDENT || e->kind == SP_A_LITERAL ||
+        e->kind == SP_A_STAR)
+        return (sp_ast_expr *)e;
+    sp_ast_expr *x = sp_arena_alloc(c->a, sizeof *x);
+    *x = *e;
+    if (e->n_args) {
+        x->args = sp_arena_alloc(c->a, (size_t)e->n_args * sizeof(void *));
+        for (int i = 0; i < e->n_args; i++)
+            x->args[i] = substitute(c, sb, e->args[i]);
+    }
+    if (e->n_whens) {
+        x->whens = sp_arena_alloc(c->a, (size_t)e->n_whens * sizeof(void *));
+        x->thens = sp_arena_alloc(c->a, (size_t)e->n_whens * sizeof(void *));
+        for (int i = 0; i < e->n_whens; i++) {
+            x->whens[i] = substitute(c, sb, e->whens[i]);
+            x->thens[i] = substitute(c, sb, e->thens[i]);
+        }
+    }
+    x->operand = substitute(c, sb, e->operand);
+    x->else_ = substitute(c, sb, e->else_);
+    return x;
+}
+
+static sp_ast_expr *make_ident(actx *c, const char *name, sp_pos pos)
+{
+    sp_ast_expr *x = sp_arena_zalloc(c->a, sizeof *x);
+    x->kind = SP_A_IDENT;
+    x->pos = pos;
+    x->parts = sp_arena_alloc(c->a, sizeof(char *));
+    x->parts[0] = sp_arena_strdup(c->a, name);
+    x->n_parts = 1;
+    return x;
+}
+
+static bool is_explode(const sp_ast_expr *e)
+{
+    return e && e->kind == SP_A_CALL && e->n_parts == 1 &&
+           strcasecmp(e->parts[0], "explode") == 0;
+}
+
+static bool contains_explode(const sp_ast_expr *e)
+{
+    if (!e) return false;
+    if (is_explode(e)) return true;
+    for (int i = 0; i < e->n_args; i++)
+        if (contains_explode(e->args[i])) return true;
+    return false;
+}
+
+/* Takes a generator item, explode(x) [AS name], out of the SELECT list:
+ * the item becomes a reference to the generated column, which the planner
+ * adds to the query's input (Spark names it `col` by default). */
+static int extract_generator(actx *c, const sp_ast_select *q,
+                             const sp_ast_select **out)
+{
+    *out = q;
+    int found = -1;
+    for (int i = 0; i < q->n_items; i++) {
+        const sp_ast_expr *e = q->items[i].expr;
+        if (is_explode(e)) {
+            if (found >= 0)
+                return sp_plan_fail_at(c, e->pos, SP_EANALYSIS,
+                                       "only one generator (explode) is "
+                                       "allowed per SELECT");
+            found = i;
+        } else if (contains_explode(e)) {
+            sp_plan_fail_at(c, e->pos, SP_EANALYSIS,
+                            "explode() must be a whole SELECT item, not "
+                            "nested in an expression");
+            sp_err_hint(c->err, "explode in a subquery and compute on its "
+                                "column in the outer query");
+            return SP_EANALYSIS;
+        }
+    }
+    if (q->where && contains_explode(q->where))
+        return sp_plan_fail_at(c, q->where->pos, SP_EANALYSIS,
+                               "explode() is not allowed in WHERE");
+    if (found < 0) return 0;
+    const sp_ast_item *it = &q->items[found];
+    if (it->expr->n_args != 1)
+        return sp_plan_fail_at(c, it->expr->pos, SP_EANALYSIS,
+                               "explode() takes one argument");
+    sp_ast_select *f = sp_arena_alloc(c->a, sizeof *f);
+    *f = *q;
+    f->items = sp_arena_alloc(c->a, (size_t)q->n_items * sizeof *f->items);
+    memcpy(f->items, q->items, (size_t)q->n_items * sizeof *f->items);
+    f->generator = it->expr->args[0];
+    f->generator_name = sp_arena_strdup(c->a, it->alias ? it->alias : "col");
+    f->items[found].expr = make_ident(c, f->generator_name, it->expr->pos);
+    f->items[found].alias = f->generator_name;
+    *out = f;
+    return 0;
+}
+
+static int flatten_subquery(actx *c, const sp_ast_select *q,
+                            const sp_ast_select **out)
+{
+    const sp_ast_select *in = q->from.subquery;
+    if (in->from.subquery) {
+        const sp_ast_select *fi;
+        int rc = flatten_subquery(c, in, &fi);
+        if (rc) return rc;
+        in = fi;
+    }
+    if (!in->generator) {
+        int rc = extract_generator(c, in, &in);
+        if (rc) return rc;
+    }
+    if (in->n_group_by || in->having || in->distinct || in->n_distinct_on ||
+        in->n_joins || in->union_all || in->n_order_by || in->limit >= 0)
+        return sp_plan_unsupported(c, in->pos,
+                                   "a subquery in FROM with GROUP BY, "
+                                   "DISTINCT, JOIN, UNION, ORDER BY or LIMIT",
+                                   "put the stateful part in the outer query");
+    for (int i = 0; i < in->n_items; i++)
+        if (sp_plan_has_aggregate(in->items[i].expr))
+            return sp_plan_unsupported(
+                c, in->items[i].expr->pos, "an aggregate in a subquery in FROM",
+                "put the aggregation in the outer query");
+    if (q->from.wm_expr && in->from.wm_expr)
+        return sp_plan_unsupported(c, q->from.wm_pos,
+                                   "watermarks on both a subquery and its "
+                                   "source",
+                                   NULL);
+    /* the subquery's columns: names and expressions (a star keeps the
+     * source's columns as they are, so nothing to substitute for them) */
+    subst sb = {0, NULL, NULL, q->from.alias};
+    sb.names =
+        sp_arena_zalloc(c->a, (size_t)(in->n_items + 1) * sizeof(char *));
+    sb.exprs =
+        sp_arena_zalloc(c->a, (size_t)(in->n_items + 1) * sizeof(void *));
+    bool star = false;
+    for (int i = 0; i < in->n_items; i++) {
+        const sp_ast_item *it = &in->items[i];
+        if (it->expr->kind == SP_A_STAR) {
+            star = true;
+            continue;
+        }
+        char *sql = sp_plan_sql_text(c, it->expr);
+        sb.names[sb.n] = sp_plan_item_name(c, it, sql);
+        sb.exprs[sb.n++] = it->expr;
+    }
+    sp_ast_select *f = sp_arena_alloc(c->a, sizeof *f);
+    *f = *q;
+    f->from = in->from;
+    f->generator = in->generator;
+    f->generator_name = in->generator_name;
+    if (q->from.alias && !in->from.alias) f->from.alias = q->from.alias;
+    /* the outer watermark on a subquery column */
+    if (q->from.wm_expr) {
+        const sp_ast_expr *we = q->from.wm_expr;
+        if (q->from.wm_alias || we->kind != SP_A_IDENT)
+            return sp_plan_unsupported(c, we->pos,
+                                       "a watermark expression on a subquery",
+                                       "name a column of the subquery: "
+                                       "WATERMARK ts DELAY OF ...");
+        const char *nm = we->parts[we->n_parts - 1];
+        int k = -1;
+        for (int i = 0; i < sb.n; i++)
+            if (!strcasecmp(sb.names[i], nm)) k = i;
+        f->from.wm_pos = q->from.wm_pos;
+        f->from.wm_delay_us = q->from.wm_delay_us;
+        if (k >= 0 &&
+            !(sb.exprs[k]->kind == SP_A_IDENT &&
+              !strcasecmp(sb.exprs[k]->parts[sb.exprs[k]->n_parts - 1], nm))) {
+            /* a derived column: WATERMARK <inner expr> AS name */
+            f->from.wm_expr = (sp_ast_expr *)sb.exprs[k];
+            f->from.wm_alias = sp_arena_strdup(c->a, nm);
+            sb.exprs[k] = make_ident(c, nm, we->pos);
+        } else {
+            f->from.wm_expr = (sp_ast_expr *)(k >= 0 ? sb.exprs[k] : we);
+            f->from.wm_alias = NULL;
+        }
+    }
+    /* outer items: keep their names, substitute their expressions */
+    int cap = q->n_items + (star ? 0 : 0) + sb.n * q->n_items + 1;
+    sp_ast_item *items = sp_arena_zalloc(c->a, (size_t)cap * sizeof *items);
+    int n = 0;
+    for (int i = 0; i < q->n_items; i++) {
+        const sp_ast_item *it = &q->items[i];
+        if (it->expr->kind == SP_A_STAR && !star) {
+            for (int k = 0; k < sb.n; k++) {
+                items[n].expr = (sp_ast_expr *)sb.exprs[k];
+                items[n].alias = (char *)sb.names[k];
+                items[n++].alias_pos = it->expr->pos;
+            }
+            continue;
+        }
+        items[n] = *it;
+        if (!it->alias && it->expr->kind == SP_A_IDENT)
+            items[n].alias = it->expr->parts[it->expr->n_parts - 1];
+        else if (!it->alias && it->expr->kind != SP_A_STAR)
+            items[n].alias = sp_plan_sql_text(c, it->expr);
+        items[n].expr = substitute(c, &sb, it->expr);
+        n++;
+    }
+    f->items = items;
+    f->n_items = n;
+    sp_ast_expr *ow = substitute(c, &sb, q->where);
+    if (in->where && ow) {
+        sp_ast_expr *both = sp_arena_zalloc(c->a, sizeof *both);
+        both->kind = SP_A_BINARY;
+        both->op = SP_OP_AND;
+        both->pos = ow->pos;
+        both->args = sp_arena_alloc(c->a, 2 * sizeof(void *));
+        both->args[0] = in->where;
+        both->args[1] = ow;
+        both->n_args = 2;
+        f->where = both;
+    } else {
+        f->where = in->where ? in->where : ow;
+    }
+    if (q->n_group_by) {
+        f->group_by =
+            sp_arena_alloc(c->a, (size_t)q->n_group_by * sizeof(void *));
+        for (int i = 0; i < q->n_group_by; i++)
+            f->group_by[i] = substitute(c, &sb, q->group_by[i]);
+    }
+    f->having = substitute(c, &sb, q->having);
+    if (q->n_distinct_on) {
+        f->distinct_on =
+            sp_arena_alloc(c->a, (size_t)q->n_distinct_on * sizeof(void *));
+        for (int i = 0; i < q->n_distinct_on; i++)
+            f->distinct_on[i] = substitute(c, &sb, q->distinct_on[i]);
+    }
+    *out = f;
+    return 0;
+}
+
+/* Binds explode(split(s, 'delim')) or explode(array(a, b, ...)) and adds
+ * the generated column to the query's input. */
+static int plan_generator(actx *c, const sp_ast_select *q, const char *qual,
+                          sp_schema *comb, const char ***quals,
+                          sp_generate **out)
+{
+    const sp_ast_expr *g = q->generator;
+    sp_scope sc = {comb, qual, c->script->file, false, *quals};
+    sp_generate *gen = sp_arena_zalloc(c->a, sizeof *gen);
+    bool split = g->kind == SP_A_CALL && g->n_parts == 1 &&
+                 strcasecmp(g->parts[0], "split") == 0;
+    bool array = g->kind == SP_A_CALL && g->n_parts == 1 &&
+                 strcasecmp(g->parts[0], "array") == 0;
+    if (split) {
+        if (g->n_args != 2 || g->args[1]->kind != SP_A_LITERAL ||
+            g->args[1]->lit.type != SP_T_VARCHAR || !g->args[1]->lit.v.s.len) {
+            sp_plan_fail_at(c, g->pos, SP_EANALYSIS,
+                            "split() in explode needs a string and a "
+                            "non-empty constant delimiter");
+            sp_err_hint(c->err, "explode(split(line, ' '))");
+            return SP_EANALYSIS;
+        }
+        sp_str d = g->args[1]->lit.v.s;
+        for (uint32_t i = 0; i < d.len; i++)
+            if (strchr("\\\\^$.|?*+()[]{}", d.ptr[i])) {
+                sp_plan_fail_at(c, g->args[1]->pos, SP_EUNSUPPORTED,
+                                "a regular expression as split()'s "
+                                "delimiter is not supported yet");
+                sp_err_hint(c->err, "use a literal delimiter such as ' ' or "
+                                    "','");
+                return SP_EUNSUPPORTED;
+            }
+        gen->str = sp_bind_expr(g->args[0], &sc, c->a, c->err);
+        if (!gen->str) return c->err->code;
+        if (gen->str->type != SP_T_VARCHAR) {
+            gen->str = sp_expr_cast(c->a, gen->str, SP_T_VARCHAR, c->err);
+            if (!gen->str) return c->err->code;
+        }
+        gen->delim = sp_str_make(sp_arena_strndup(c->a, d.ptr, d.len), d.len);
+        gen->type = SP_T_VARCHAR;
+    } else if (array) {
+        if (g->n_args < 1)
+            return sp_plan_fail_at(c, g->pos, SP_EANALYSIS,
+                                   "array() needs at least one element");
+        gen->n_elems = g->n_args;
+        gen->elems =
+            sp_arena_zalloc(c->a, (size_t)g->n_args * sizeof(sp_expr *));
+        sp_type t = SP_T_NULL;
+        for (int i = 0; i < g->n_args; i++) {
+            gen->elems[i] = sp_bind_expr(g->args[i], &sc, c->a, c->err);
+            if (!gen->elems[i]) return c->err->code;
+            sp_type u;
+            if (sp_type_common(t, gen->elems[i]->type, &u) != 0)
+                return sp_plan_fail_at(c, g->args[i]->pos, SP_EANALYSIS,
+                                       "array() elements of types %s and %s "
+                                       "have no common type",
+                                       sp_type_name(t),
+                                       sp_type_name(gen->elems[i]->type));
+            t = u;
+        }
+        if (t == SP_T_NULL) t = SP_T_VARCHAR;
+        for (int i = 0; i < g->n_args; i++) {
+            gen->elems[i] = sp_expr_cast(c->a, gen->elems[i], t, c->err);
+            if (!gen->elems[i]) return c->err->code;
+        }
+        gen->type = t;
+    } else {
+        sp_plan_fail_at(c, g->pos, SP_EUNSUPPORTED,
+                        "explode() of this expression is not supported yet");
+        sp_err_hint(c->err, "explode(split(s, ' ')) or explode(array(a, b))");
+        return SP_EUNSUPPORTED;
+    }
+    uint32_t n = comb->n_fields;
+    sp_field *f = sp_arena_alloc(c->a, (n + 2) * sizeof *f);
+    memcpy(f, comb->fields, n * sizeof *f);
+    f[n].name = q->generator_name;
+    f[n].type = gen->type;
+    if (*quals) {
+        const char **nq = sp_arena_alloc(c->a, (n + 2) * sizeof *nq);
+        memcpy(nq, *quals, n * sizeof *nq);
+        nq[n] = qual;
+        *quals = nq;
+    }
+    comb->fields = f;
+    comb->n_fields = n + 1;
+    *out = gen;
+    return 0;
+}
+
 static int add_sink(actx *c, const sp_ast_stmt *st)
 {
     sp_program *p = c->prog;
@@ -671,9 +1018,28 @@ static int add_sink(actx *c, const sp_ast_stmt *st)
     if (!q->from.name && !q->from.subquery)
         return sp_plan_fail_at(c, q->pos, SP_EANALYSIS,
                                "a streaming query needs FROM <source>");
-    if (q->from.subquery)
-        return sp_plan_unsupported(c, q->from.pos, "a subquery in FROM",
-                                   "select from the source directly");
+    if (q->from.subquery) {
+        const sp_ast_select *fq = NULL;
+        int rc2 = flatten_subquery(c, q, &fq);
+        if (rc2) return rc2;
+        q = fq;
+    }
+    {
+        bool inner_gen = q->generator != NULL;
+        const sp_ast_select *gq = q;
+        int rc2 = extract_generator(c, q, &gq);
+        if (rc2) return rc2;
+        if (inner_gen && gq != q)
+            return sp_plan_unsupported(c, q->pos,
+                                       "explode() in both a subquery and its "
+                                       "outer query",
+                                       NULL);
+        if (gq != q) {
+            sp_ast_select *g2 = sp_arena_alloc(c->a, sizeof *g2);
+            *g2 = *gq;
+            q = g2;
+        }
+    }
     bool agg = q->n_group_by > 0 || q->having != NULL;
     for (int i = 0; i < q->n_items && !agg; i++)
         agg = sp_plan_has_aggregate(q->items[i].expr);
@@ -820,6 +1186,14 @@ static int add_sink(actx *c, const sp_ast_stmt *st)
         if (rc2) return rc2;
         nt = comb.n_fields - nin;
     }
+    /* explode: the generated column follows */
+    sp_generate *gen = NULL;
+    uint32_t ng = 0;
+    if (q->generator) {
+        int rc2 = plan_generator(c, q, qual, &comb, &quals, &gen);
+        if (rc2) return rc2;
+        ng = 1;
+    }
     pl->comb = comb;
 
     /* Bind: the WHERE over the input, then either the SELECT list
@@ -899,7 +1273,12 @@ static int add_sink(actx *c, const sp_ast_stmt *st)
     }
 
     /* Prune: which input columns does the query use? */
-    bool *used = sp_arena_zalloc(c->a, nin + nt + 1);
+    bool *used = sp_arena_zalloc(c->a, nin + nt + ng + 1);
+    if (gen) {
+        sp_plan_mark_used(gen->str, used);
+        for (int i = 0; i < gen->n_elems; i++)
+            sp_plan_mark_used(gen->elems[i], used);
+    }
     sp_plan_mark_used(filter, used);
     for (int i = 0; i < np; i++) sp_plan_mark_used(proj[i], used);
     if (agg) {
@@ -918,7 +1297,7 @@ static int add_sink(actx *c, const sp_ast_stmt *st)
     bool any = false;
     for (uint32_t f = 0; f < ndecl; f++) any |= used[f];
     if (!any) used[0] = true; /* read something to count rows */
-    int *map = sp_arena_alloc(c->a, (nin + nt + 1) * sizeof(int));
+    int *map = sp_arena_alloc(c->a, (nin + nt + ng + 1) * sizeof(int));
     int *scan_map = sp_arena_alloc(c->a, (ndecl + 1) * sizeof(int));
     uint32_t ns = 0;
     for (uint32_t f = 0; f < ndecl; f++) {
@@ -935,6 +1314,7 @@ static int add_sink(actx *c, const sp_ast_stmt *st)
         map[nin + f] = (int)(ns + nc + f);
         tmap[nin + f] = (int)f;
     }
+    if (ng) map[nin + nt] = (int)(ns + nc + nt);
     pl->scan.n_fields = ns;
     pl->scan.fields = sp_arena_alloc(c->a, (ns + 1) * sizeof(sp_field));
     pl->exec.n_fields = ns + nc;
@@ -956,6 +1336,12 @@ static int add_sink(actx *c, const sp_ast_stmt *st)
             pl->compute_sql[k] = in_comp_sql[f - ndecl];
         }
     pipe->filter = filter ? sp_plan_remap(c->a, filter, map) : NULL;
+    if (gen) {
+        if (gen->str) gen->str = sp_plan_remap(c->a, gen->str, map);
+        for (int i = 0; i < gen->n_elems; i++)
+            gen->elems[i] = sp_plan_remap(c->a, gen->elems[i], map);
+        pipe->gen = gen;
+    }
     if (join) {
         for (int k = 0; k < join->n_keys; k++) {
             join->left_keys[k] = sp_plan_remap(c->a, join->left_keys[k], map);
@@ -970,6 +1356,14 @@ static int add_sink(actx *c, const sp_ast_stmt *st)
             ef[ns + nc + f] = comb.fields[nin + f];
         pl->exec.fields = ef;
         pl->exec.n_fields = ns + nc + nt;
+    }
+    if (gen) {
+        sp_field *ef =
+            sp_arena_alloc(c->a, (pl->exec.n_fields + 2) * sizeof *ef);
+        memcpy(ef, pl->exec.fields, pl->exec.n_fields * sizeof *ef);
+        ef[pl->exec.n_fields] = comb.fields[nin + nt];
+        pl->exec.fields = ef;
+        pl->exec.n_fields++;
     }
     pipe->event_time_col = pl->wm_col >= 0 ? map[pl->wm_col] : -1;
     if (agg) {
@@ -1210,6 +1604,27 @@ static void explain_source_tail(const sp_plan *p, sp_buf *out, int d)
         sp_buf_puts(out, "Filter ");
         sp_expr_to_string(p->pipe.filter, &p->exec, out);
         sp_buf_puts(out, "\n");
+    }
+    if (p->pipe.gen) {
+        const sp_generate *g = p->pipe.gen;
+        indent(out, d++);
+        sp_buf_puts(out, "Generate explode(");
+        if (g->str) {
+            sp_buf_puts(out, "split(");
+            sp_expr_to_string(g->str, &p->exec, out);
+            sp_buf_puts(out, ", '");
+            sp_buf_append(out, g->delim.ptr, g->delim.len);
+            sp_buf_puts(out, "')");
+        } else {
+            sp_buf_puts(out, "array(");
+            for (int i = 0; i < g->n_elems; i++) {
+                sp_buf_puts(out, i ? ", " : "");
+                sp_expr_to_string(g->elems[i], &p->exec, out);
+            }
+            sp_buf_puts(out, ")");
+        }
+        sp_buf_printf(out, ") AS %s\n",
+                      p->exec.fields[p->exec.n_fields - 1].name);
     }
     if (p->pipe.join) {
         const sp_join *j = p->pipe.join;
