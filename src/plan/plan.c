@@ -34,6 +34,8 @@ const sp_opt_def sp_set_options[] = {
      "windows are emitted and state evicted"},
     {"state_snapshot_interval", SP_OPT_INT, "10", false, NULL,
      "state store versions between snapshots"},
+    {"multiple_watermark_policy", SP_OPT_ENUM, "min", false, "min|max",
+     "how the watermarks of several inputs (UNION ALL) combine"},
     {0}};
 
 int sp_plan_fail_at(actx *c, sp_pos pos, int code, const char *fmt, ...)
@@ -968,6 +970,16 @@ static int plan_generator(actx *c, const sp_ast_select *q, const char *qual,
     return 0;
 }
 
+static int plan_select(actx *c, const sp_ast_stmt *st, const sp_ast_select *q,
+                       sp_plan *pl);
+static int plan_union(actx *c, const sp_ast_stmt *st, const sp_ast_select *q,
+                      sp_plan *pl);
+
+static bool is_union(const sp_ast_select *q)
+{
+    return q->union_all || (q->from.subquery && q->from.subquery->union_all);
+}
+
 static int add_sink(actx *c, const sp_ast_stmt *st)
 {
     sp_program *p = c->prog;
@@ -1012,6 +1024,38 @@ static int add_sink(actx *c, const sp_ast_stmt *st)
     if (!q)
         return sp_plan_fail_at(c, st->pos, SP_EANALYSIS,
                                "sink '%s' has no query", st->name);
+    int rc1 =
+        is_union(q) ? plan_union(c, st, q, pl) : plan_select(c, st, q, pl);
+    if (rc1) return rc1;
+    sp_query_spec *qs = &pl->spec;
+    qs->name = pl->name;
+    qs->sink_vt = vt;
+    qs->sink_conf.name = pl->name;
+    qs->sink_conf.opts = &pl->sink_opts;
+    qs->no_data_batches = p->no_data_batches;
+    qs->snapshot_interval = p->snapshot_interval;
+    qs->wm_policy_max = p->wm_policy_max;
+
+    sp_plan **np2 =
+        sp_arena_alloc(c->a, (size_t)(p->n_plans + 1) * sizeof *np2);
+    if (p->n_plans) memcpy(np2, p->plans, (size_t)p->n_plans * sizeof *np2);
+    np2[p->n_plans++] = pl;
+    p->plans = np2;
+
+    sp_buf fp;
+    sp_buf_init(&fp);
+    sp_plan_explain(p, pl, &fp);
+    qs->fingerprint = sp_arena_strdup(c->a, fp.data ? fp.data : "");
+    sp_buf_free(&fp);
+    return 0;
+}
+
+/* Plans one SELECT over one source into pl (pipeline, stateful operator,
+ * the query spec's single input). */
+static int plan_select(actx *c, const sp_ast_stmt *st, const sp_ast_select *q,
+                       sp_plan *pl)
+{
+    sp_program *p = c->prog;
     if (q->union_all)
         return sp_plan_unsupported(c, q->union_all->pos, "UNION ALL",
                                    "run one sink per source for now");
@@ -1393,38 +1437,23 @@ static int add_sink(actx *c, const sp_ast_stmt *st)
         pl->proj_sql = psql;
     }
 
-    /* The runtime's view of the query. */
+    /* The runtime's view of the query: one input. */
     sp_query_spec *qs = &pl->spec;
-    qs->name = pl->name;
-    qs->src_vt = src->vt;
-    qs->src_conf.name = src->name;
-    qs->src_conf.opts = &src->opts;
-    qs->src_conf.schema = &pl->scan;
-    qs->src_conf.declared = &src->declared;
-    qs->src_conf.format = src->format;
-    qs->src_conf.format_opts = src->fopts;
-    qs->src_conf.fail_on_error = src->fail_on_error;
-    qs->pipe = pipe;
+    sp_query_input *qi = sp_arena_zalloc(c->a, sizeof *qi);
+    qi->src_vt = src->vt;
+    qi->src_conf.name = src->name;
+    qi->src_conf.opts = &src->opts;
+    qi->src_conf.schema = &pl->scan;
+    qi->src_conf.declared = &src->declared;
+    qi->src_conf.format = src->format;
+    qi->src_conf.format_opts = src->fopts;
+    qi->src_conf.fail_on_error = src->fail_on_error;
+    qi->pipe = pipe;
+    qi->wm_delay_us = pl->wm_col >= 0 ? pl->wm_delay_us : -1;
+    qs->n_inputs = 1;
+    qs->inputs = qi;
     qs->agg = agg ? &pl->aggspec : NULL;
-    qs->sink_vt = vt;
-    qs->sink_conf.name = pl->name;
-    qs->sink_conf.opts = &pl->sink_opts;
     qs->sink_conf.schema = agg ? &pl->aggspec.out_schema : &pipe->out_schema;
-    qs->wm_delay_us = pl->wm_col >= 0 ? pl->wm_delay_us : -1;
-    qs->no_data_batches = p->no_data_batches;
-    qs->snapshot_interval = p->snapshot_interval;
-
-    sp_plan **np2 =
-        sp_arena_alloc(c->a, (size_t)(p->n_plans + 1) * sizeof *np2);
-    if (p->n_plans) memcpy(np2, p->plans, (size_t)p->n_plans * sizeof *np2);
-    np2[p->n_plans++] = pl;
-    p->plans = np2;
-
-    sp_buf fp;
-    sp_buf_init(&fp);
-    sp_plan_explain(p, pl, &fp);
-    qs->fingerprint = sp_arena_strdup(c->a, fp.data ? fp.data : "");
-    sp_buf_free(&fp);
     return 0;
 }
 
@@ -1450,6 +1479,8 @@ static int do_set(actx *c, const sp_ast_stmt *st)
         {"spark.sql.streaming.stateStore.minDeltasForSnapshot",
          "state_snapshot_interval"},
         {"spark.sql.streaming.checkpointLocation", "checkpoint_location"},
+        {"spark.sql.streaming.multipleWatermarkPolicy",
+         "multiple_watermark_policy"},
     };
     const char *key = st->name;
     for (size_t i = 0; i < SP_ARRAY_LEN(aliases); i++)
@@ -1490,6 +1521,14 @@ static int do_set(actx *c, const sp_ast_stmt *st)
             c->prog->shuffle_partitions = atoi(v);
         else
             c->prog->snapshot_interval = atoi(v);
+    } else if (strcasecmp(d->name, "multiple_watermark_policy") == 0) {
+        if (sp_opt_check(d, v))
+            return sp_plan_fail_at(c, st->set_value_pos, SP_EANALYSIS,
+                                   "bad value '%s' for "
+                                   "multiple_watermark_policy: expected min "
+                                   "or max",
+                                   v);
+        c->prog->wm_policy_max = strcasecmp(v, "max") == 0;
     } else if (strcasecmp(d->name, "no_data_batches") == 0) {
         if (sp_opt_check(d, v))
             return sp_plan_fail_at(c, st->set_value_pos, SP_EANALYSIS,
@@ -1671,6 +1710,34 @@ static void explain_source_tail(const sp_plan *p, sp_buf *out, int d)
     sp_buf_puts(out, "\n");
 }
 
+static void explain_project(const sp_plan *p, sp_buf *out, int d)
+{
+    indent(out, d);
+    sp_buf_puts(out, "Project [");
+    for (int i = 0; i < p->pipe.n_proj; i++) {
+        const char *nm = p->pipe.out_schema.fields[i].name;
+        sp_buf_printf(out, "%s", i ? ", " : "");
+        sp_expr_to_string(p->pipe.proj[i], &p->exec, out);
+        if (strcmp(nm, p->proj_sql[i]) != 0) sp_buf_printf(out, " AS %s", nm);
+    }
+    sp_buf_puts(out, "]\n");
+    explain_source_tail(p, out, d + 1);
+}
+
+/* What feeds a stateful operator (or the sink): the source, or a union of
+ * branches. */
+static void explain_inputs(const sp_plan *p, sp_buf *out, int d)
+{
+    if (!p->n_branches) {
+        explain_source_tail(p, out, d);
+        return;
+    }
+    indent(out, d);
+    sp_buf_printf(out, "Union [%d inputs]\n", p->n_branches);
+    for (int i = 0; i < p->n_branches; i++)
+        explain_project(p->branches[i], out, d + 1);
+}
+
 int sp_plan_explain(const sp_program *prog, const sp_plan *p, sp_buf *out)
 {
     int d = 1;
@@ -1685,6 +1752,10 @@ int sp_plan_explain(const sp_program *prog, const sp_plan *p, sp_buf *out)
     }
     sp_buf_puts(out, "\n");
     const sp_agg_spec *as = p->spec.agg;
+    if (!as && p->n_branches) {
+        explain_inputs(p, out, d);
+        return 0;
+    }
     if (!as) {
         indent(out, d++);
         sp_buf_puts(out, "Project [");
@@ -1715,7 +1786,7 @@ int sp_plan_explain(const sp_program *prog, const sp_plan *p, sp_buf *out)
         indent(out, d++);
         sp_buf_printf(out, "Exchange hashpartitioning(keys, %d)\n",
                       as->partitions);
-        explain_source_tail(p, out, d);
+        explain_inputs(p, out, d);
         return 0;
     }
     indent(out, d++);
@@ -1758,6 +1829,195 @@ int sp_plan_explain(const sp_program *prog, const sp_plan *p, sp_buf *out)
         sp_buf_puts(out, "]");
     }
     sp_buf_puts(out, "\n");
-    explain_source_tail(p, out, d);
+    explain_inputs(p, out, d);
+    return 0;
+}
+
+/* ---- UNION ALL
+ * ---------------------------------------------------------------
+ *
+ * SELECT ... FROM a UNION ALL SELECT ... FROM b [UNION ALL ...], or an
+ * outer query over such a union in FROM. Each branch becomes an input of
+ * the query with its own source, offsets and watermark, planned as a
+ * stateless SELECT whose projection yields the union's columns (named by
+ * the first branch, typed by the common type of each column). An outer
+ * stateless query is pushed into every branch; an outer aggregation or
+ * DISTINCT reads the union's columns (agg_over_output), its WHERE and
+ * WATERMARK clause pushed into the branches. The query's watermark combines
+ * the inputs' (SET multiple_watermark_policy = 'min' | 'max'). */
+
+static bool select_is_stateful(const sp_ast_select *q)
+{
+    if (q->n_group_by || q->having || q->distinct || q->n_distinct_on)
+        return true;
+    for (int i = 0; i < q->n_items; i++)
+        if (sp_plan_has_aggregate(q->items[i].expr)) return true;
+    return false;
+}
+
+static int plan_union(actx *c, const sp_ast_stmt *st, const sp_ast_select *q,
+                      sp_plan *pl)
+{
+    const sp_ast_select *outer = q->union_all ? NULL : q;
+    const sp_ast_select *first = outer ? q->from.subquery : q;
+    bool stateful = outer && select_is_stateful(outer);
+    if (outer && (outer->n_order_by || outer->limit >= 0 || outer->n_joins))
+        return sp_plan_unsupported(
+            c, outer->pos, "ORDER BY, LIMIT or JOIN over a UNION ALL", NULL);
+    if (!stateful && pl->mode == SP_MODE_COMPLETE) {
+        sp_plan_fail_at(c, st->name_pos, SP_EANALYSIS,
+                        "complete output mode needs a streaming aggregation");
+        sp_err_hint(c->err, "use output_mode = 'append' for a UNION ALL "
+                            "without GROUP BY");
+        return SP_EANALYSIS;
+    }
+    int nb = 0;
+    for (const sp_ast_select *b = first; b; b = b->union_all) nb++;
+    const sp_ast_select **br = sp_arena_alloc(c->a, (size_t)nb * sizeof *br);
+    nb = 0;
+    for (const sp_ast_select *b = first; b; b = b->union_all) br[nb++] = b;
+    /* the union's column names: the first branch's */
+    int ncol = first->n_items;
+    char **names = sp_arena_zalloc(c->a, (size_t)(ncol + 1) * sizeof(char *));
+    for (int k = 0; k < ncol; k++) {
+        if (first->items[k].expr->kind == SP_A_STAR)
+            return sp_plan_unsupported(c, first->items[k].expr->pos,
+                                       "SELECT * in a UNION ALL branch",
+                                       "list the columns of each branch");
+        names[k] = sp_plan_item_name(c, &first->items[k],
+                                     sp_plan_sql_text(c, first->items[k].expr));
+    }
+    sp_plan **bp = sp_arena_zalloc(c->a, (size_t)nb * sizeof *bp);
+    for (int i = 0; i < nb; i++) {
+        const sp_ast_select *b = br[i];
+        if (b->n_items != ncol)
+            return sp_plan_fail_at(c, b->pos, SP_EANALYSIS,
+                                   "UNION ALL branches have %d and %d "
+                                   "columns",
+                                   ncol, b->n_items);
+        if (select_is_stateful(b))
+            return sp_plan_unsupported(c, b->pos,
+                                       "an aggregation or DISTINCT inside a "
+                                       "UNION ALL branch",
+                                       "aggregate over the union instead");
+        /* the branch with the union's names */
+        sp_ast_select *bn = sp_arena_alloc(c->a, sizeof *bn);
+        *bn = *b;
+        bn->union_all = NULL;
+        bn->items = sp_arena_alloc(c->a, (size_t)ncol * sizeof *bn->items);
+        for (int k = 0; k < ncol; k++) {
+            if (b->items[k].expr->kind == SP_A_STAR)
+                return sp_plan_unsupported(c, b->items[k].expr->pos,
+                                           "SELECT * in a UNION ALL branch",
+                                           "list the columns of each branch");
+            bn->items[k] = b->items[k];
+            bn->items[k].alias = names[k];
+        }
+        const sp_ast_select *bq = bn;
+        if (outer) {
+            /* the outer query (or, when stateful, its WHERE and WATERMARK
+             * with the union's columns) over this branch */
+            sp_ast_select *o = sp_arena_alloc(c->a, sizeof *o);
+            *o = *outer;
+            o->from.subquery = bn;
+            o->from.name = NULL;
+            if (stateful) {
+                o->n_group_by = 0;
+                o->group_by = NULL;
+                o->having = NULL;
+                o->distinct = false;
+                o->n_distinct_on = 0;
+                o->items =
+                    sp_arena_alloc(c->a, (size_t)ncol * sizeof *o->items);
+                o->n_items = ncol;
+                for (int k = 0; k < ncol; k++) {
+                    memset(&o->items[k], 0, sizeof o->items[k]);
+                    o->items[k].expr = make_ident(c, names[k], b->pos);
+                    o->items[k].alias = names[k];
+                }
+            }
+            int rc = flatten_subquery(c, o, &bq);
+            if (rc) return rc;
+        }
+        bp[i] = sp_arena_zalloc(c->a, sizeof *bp[i]);
+        bp[i]->name = pl->name;
+        bp[i]->mode = SP_MODE_APPEND;
+        bp[i]->sink_vt = pl->sink_vt;
+        bp[i]->sink_opts = pl->sink_opts;
+        int rc = plan_select(c, st, bq, bp[i]);
+        if (rc) return rc;
+    }
+    /* the union's columns and types */
+    int nout = (int)bp[0]->pipe.out_schema.n_fields;
+    for (int i = 1; i < nb; i++)
+        if ((int)bp[i]->pipe.out_schema.n_fields != nout)
+            return sp_plan_fail_at(c, br[i]->pos, SP_EANALYSIS,
+                                   "UNION ALL branches have %d and %d "
+                                   "columns",
+                                   nout, (int)bp[i]->pipe.out_schema.n_fields);
+    sp_field *uf = sp_arena_zalloc(c->a, (size_t)(nout + 1) * sizeof *uf);
+    for (int k = 0; k < nout; k++) {
+        uf[k] = bp[0]->pipe.out_schema.fields[k];
+        for (int i = 1; i < nb; i++) {
+            sp_type t;
+            sp_type u = bp[i]->pipe.out_schema.fields[k].type;
+            if (sp_type_common(uf[k].type, u, &t) != 0)
+                return sp_plan_fail_at(c, br[i]->pos, SP_EANALYSIS,
+                                       "UNION ALL column %d (%s) is %s in one "
+                                       "branch and %s in another",
+                                       k + 1, uf[k].name,
+                                       sp_type_name(uf[k].type),
+                                       sp_type_name(u));
+            uf[k].type = t;
+        }
+        if (uf[k].type == SP_T_NULL) uf[k].type = SP_T_VARCHAR;
+    }
+    sp_query_input *inputs = sp_arena_zalloc(c->a, (size_t)nb * sizeof *inputs);
+    int wm_k = -2; /* the union column that is every branch's event time */
+    for (int i = 0; i < nb; i++) {
+        sp_pipeline *pp = &bp[i]->pipe;
+        for (int k = 0; k < nout; k++) {
+            if (pp->proj[k]->type != uf[k].type) {
+                pp->proj[k] =
+                    sp_expr_cast(c->a, pp->proj[k], uf[k].type, c->err);
+                if (!pp->proj[k]) return c->err->code;
+            }
+            pp->out_schema.fields[k].type = uf[k].type;
+        }
+        if (pp->event_time_col >= 0) {
+            int k_i = -1;
+            for (int k = 0; k < nout; k++)
+                if (pp->proj[k]->kind == SP_E_COL &&
+                    pp->proj[k]->col == pp->event_time_col)
+                    k_i = k;
+            wm_k = wm_k == -2 ? k_i : (wm_k == k_i ? wm_k : -1);
+        }
+        inputs[i] = bp[i]->spec.inputs[0];
+    }
+    sp_query_spec *qs = &pl->spec;
+    qs->n_inputs = nb;
+    qs->inputs = inputs;
+    pl->src = bp[0]->src;
+    pl->branches = bp;
+    pl->n_branches = nb;
+    pl->in.n_fields = (uint32_t)nout;
+    pl->in.fields = uf;
+    pl->comb = pl->in;
+    pl->wm_col = wm_k >= 0 ? wm_k : -1;
+    pl->wm_delay_us = -1;
+    if (!stateful) {
+        pl->pipe.out_schema = pl->in;
+        qs->sink_conf.schema = &pl->in;
+        return 0;
+    }
+    sp_scope scope = {&pl->in, outer->from.alias, c->script->file, false, NULL};
+    int rc = (outer->n_group_by || outer->having ||
+              !(outer->distinct || outer->n_distinct_on))
+                 ? sp_plan_agg(c, st, outer, pl, &scope)
+                 : sp_plan_dedup(c, outer, pl, &scope);
+    if (rc) return rc;
+    qs->agg = &pl->aggspec;
+    qs->agg_over_output = true;
+    qs->sink_conf.schema = &pl->aggspec.out_schema;
     return 0;
 }

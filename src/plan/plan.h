@@ -72,6 +72,8 @@ typedef struct sp_plan {
     sp_schema comb;            /* what expressions bind over: `in`, then the
                                   joined table's columns */
     sp_table_def *join_table;  /* the stream-static join's table, or NULL */
+    struct sp_plan **branches; /* UNION ALL: one stateless plan per branch */
+    int n_branches;
     sp_expr *join_extra;       /* non-key ON conditions of an inner join */
     char **key_sql, **agg_sql; /* their text, for EXPLAIN */
     sp_schema scan;            /* pruned physical columns read */
@@ -100,6 +102,7 @@ typedef struct sp_program {
     int shuffle_partitions; /* SET shuffle_partitions (default 4) */
     bool no_data_batches;   /* SET no_data_batches (default true) */
     int snapshot_interval;  /* SET state_snapshot_interval (default 10) */
+    bool wm_policy_max;     /* SET multiple_watermark_policy = 'max' */
 } sp_program;
 
 /* Analyzes and plans a parsed script. The program lives in `arena`.

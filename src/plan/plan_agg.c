@@ -20,6 +20,7 @@
  */
 #include "plan/planInt.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -259,6 +260,107 @@ static int plan_window(actx *c, sp_plan *pl, const sp_ast_expr *ge,
     return 0;
 }
 
+/* A constant numeric argument of an aggregate (a percentile's percentage,
+ * its accuracy). */
+static int const_number(actx *c, const sp_scope *scope, const sp_ast_expr *x,
+                        const char *what, double *out)
+{
+    sp_expr *e = sp_bind_expr(x, scope, c->a, c->err);
+    if (!e) return c->err->code;
+    sp_value v;
+    if ((e->type != SP_T_BIGINT && e->type != SP_T_DOUBLE) ||
+        !sp_expr_is_const(e) || sp_expr_eval_const(e, c->a, &v, c->err) ||
+        v.is_null) {
+        sp_err_clear(c->err);
+        sp_plan_fail_at(c, x->pos, SP_EANALYSIS,
+                        "the %s must be a constant number", what);
+        sp_err_hint(c->err, "write a literal such as 0.5");
+        return SP_EANALYSIS;
+    }
+    *out = v.type == SP_T_DOUBLE ? v.v.d : (double)v.v.i;
+    return 0;
+}
+
+/* session_window(ts, gap): gap is a constant interval ('5 minutes',
+ * INTERVAL 5 MINUTES) or an expression giving an INTERVAL or a string per
+ * row. */
+static int plan_session(actx *c, sp_plan *pl, const sp_ast_expr *ge,
+                        const sp_scope *scope, int k, sp_expr **gap_expr)
+{
+    sp_agg_spec *as = &pl->aggspec;
+    if (as->window_key >= 0)
+        return sp_plan_fail_at(c, ge->pos, SP_EANALYSIS,
+                               "GROUP BY has more than one window() or "
+                               "session_window()");
+    if (ge->n_args != 2) {
+        sp_plan_fail_at(c, ge->pos, SP_EANALYSIS,
+                        "session_window() takes 2 arguments, got %d",
+                        ge->n_args);
+        sp_err_hint(c->err, "session_window(time_column, '5 minutes'), or a "
+                            "gap expression per row");
+        return SP_EANALYSIS;
+    }
+    sp_expr *ts = sp_bind_expr(ge->args[0], scope, c->a, c->err);
+    if (!ts) return c->err->code;
+    if (ts->type != SP_T_TIMESTAMP) {
+        sp_plan_fail_at(c, ge->args[0]->pos, SP_EANALYSIS,
+                        "session_window() needs a TIMESTAMP time column, "
+                        "got %s",
+                        sp_type_name(ts->type));
+        sp_err_hint(c->err, "convert it, e.g. "
+                            "session_window(timestamp_millis(ms), "
+                            "'5 minutes')");
+        return SP_EANALYSIS;
+    }
+    sp_window_spec *w = &as->window;
+    const sp_ast_expr *ga = ge->args[1];
+    if (ga->kind == SP_A_LITERAL &&
+        (ga->lit.type == SP_T_INTERVAL || ga->lit.type == SP_T_VARCHAR)) {
+        int64_t gap = 0;
+        if (ga->lit.type == SP_T_INTERVAL) {
+            gap = ga->lit.v.i;
+        } else if (sp_interval_parse(ga->lit.v.s.ptr, ga->lit.v.s.len, &gap,
+                                     NULL) != 0) {
+            sp_plan_fail_at(c, ga->pos, SP_EANALYSIS,
+                            "the gap of session_window() is not an "
+                            "interval: '%.*s'",
+                            (int)ga->lit.v.s.len, ga->lit.v.s.ptr);
+            sp_err_hint(c->err, "write it as '5 minutes' or INTERVAL 5 "
+                                "MINUTES");
+            return SP_EANALYSIS;
+        }
+        if (gap <= 0)
+            return sp_plan_fail_at(c, ga->pos, SP_EANALYSIS,
+                                   "the gap of session_window() must be "
+                                   "positive");
+        w->gap_us = gap;
+    } else {
+        sp_expr *g = sp_bind_expr(ga, scope, c->a, c->err);
+        if (!g) return c->err->code;
+        if (g->type != SP_T_INTERVAL && g->type != SP_T_VARCHAR &&
+            g->type != SP_T_NULL) {
+            sp_plan_fail_at(c, ga->pos, SP_EANALYSIS,
+                            "the gap of session_window() must be an "
+                            "INTERVAL or a string, got %s",
+                            sp_type_name(g->type));
+            sp_err_hint(c->err, "e.g. CASE WHEN kind = 'mobile' THEN "
+                                "INTERVAL 10 MINUTES ELSE INTERVAL 5 "
+                                "MINUTES END");
+            return SP_EANALYSIS;
+        }
+        *gap_expr = g;
+        w->gap_us = 0;
+    }
+    w->session = true;
+    w->length_us = w->slide_us = w->gap_us;
+    w->offset_us = 0;
+    as->keys[k] = ts;
+    as->key_types[k] = SP_T_WINDOW;
+    as->window_key = k;
+    if (ts->kind == SP_E_COL && ts->col == pl->wm_col) as->et_key = k;
+    return 0;
+}
+
 int sp_plan_agg(actx *c, const sp_ast_stmt *st, const sp_ast_select *q,
                 sp_plan *pl, const sp_scope *scope)
 {
@@ -266,7 +368,10 @@ int sp_plan_agg(actx *c, const sp_ast_stmt *st, const sp_ast_select *q,
     memset(as, 0, sizeof *as);
     as->window_key = -1;
     as->et_key = -1;
+    as->window.gap_arg = -1;
     aggctx g = {.c = c, .in_scope = scope};
+    sp_expr *gap_expr = NULL; /* a per-row session gap */
+    sp_pos session_pos = {0};
     int nk = q->n_group_by;
     as->n_keys = nk;
     as->keys = sp_arena_zalloc(c->a, (size_t)(nk + 1) * sizeof(sp_expr *));
@@ -305,14 +410,15 @@ int sp_plan_agg(actx *c, const sp_ast_stmt *st, const sp_ast_select *q,
         g.key_sql[k] = sp_plan_sql_text(c, ge);
         bool is_window = ge->kind == SP_A_CALL && ge->n_parts == 1 &&
                          strcasecmp(ge->parts[0], "window") == 0;
-        if (ge->kind == SP_A_CALL && ge->n_parts == 1 &&
-            strcasecmp(ge->parts[0], "session_window") == 0)
-            return sp_plan_unsupported(c, ge->pos, "session_window()",
-                                       "use window() for tumbling or sliding "
-                                       "windows");
+        bool is_session = ge->kind == SP_A_CALL && ge->n_parts == 1 &&
+                          strcasecmp(ge->parts[0], "session_window") == 0;
         if (is_window) {
             int rc = plan_window(c, pl, ge, scope, k);
             if (rc) return rc;
+        } else if (is_session) {
+            int rc = plan_session(c, pl, ge, scope, k, &gap_expr);
+            if (rc) return rc;
+            session_pos = ge->pos;
         } else {
             sp_expr *e = sp_bind_expr(ge, scope, c->a, c->err);
             if (!e) return c->err->code;
@@ -331,11 +437,49 @@ int sp_plan_agg(actx *c, const sp_ast_stmt *st, const sp_ast_select *q,
                 name = q->items[i].alias;
         if (!name)
             name = is_window                ? "window"
+                   : is_session             ? "session_window"
                    : ge->kind == SP_A_IDENT ? ge->parts[ge->n_parts - 1]
                                             : g.key_sql[k];
         g.key_name[k] = sp_arena_strdup(c->a, name);
     }
     g.n_keys = nk;
+    if (as->window.session) {
+        /* Spark: "Global aggregation with session window in streaming
+         * query is not supported." */
+        if (nk < 2) {
+            sp_plan_fail_at(c, session_pos, SP_EANALYSIS,
+                            "session_window() needs another GROUP BY key");
+            sp_err_detail(c->err, "sessions are tracked per key (a user, a "
+                                  "device); a global session window is not "
+                                  "supported in a streaming query, as in "
+                                  "Spark");
+            sp_err_hint(c->err, "GROUP BY session_window(ts, '5 minutes'), "
+                                "user_id");
+            return SP_EANALYSIS;
+        }
+        /* the session key goes last: its bytes end the group key, so the
+         * other keys are a prefix (the output names keys, so their order
+         * is free) */
+        int w = as->window_key;
+        sp_expr *ke = as->keys[w];
+        sp_type kt = as->key_types[w];
+        char *ks = g.key_sql[w], *kn = g.key_name[w];
+        for (int k = w; k + 1 < nk; k++) {
+            as->keys[k] = as->keys[k + 1];
+            as->key_types[k] = as->key_types[k + 1];
+            g.key_sql[k] = g.key_sql[k + 1];
+            g.key_name[k] = g.key_name[k + 1];
+        }
+        as->keys[nk - 1] = ke;
+        as->key_types[nk - 1] = kt;
+        g.key_sql[nk - 1] = ks;
+        g.key_name[nk - 1] = kn;
+        if (as->et_key == w)
+            as->et_key = nk - 1;
+        else if (as->et_key > w)
+            as->et_key--;
+        as->window_key = nk - 1;
+    }
 
     /* 2. aggregates */
     for (int i = 0; i < q->n_items; i++)
@@ -344,17 +488,35 @@ int sp_plan_agg(actx *c, const sp_ast_stmt *st, const sp_ast_select *q,
     as->n_aggs = g.n_calls;
     as->aggs = sp_arena_zalloc(c->a, (size_t)(g.n_calls + 1) * sizeof(sp_agg));
     as->args =
-        sp_arena_zalloc(c->a, (size_t)(g.n_calls + 1) * sizeof(sp_expr *));
-    uint32_t off = 0;
+        sp_arena_zalloc(c->a, (size_t)(g.n_calls + 2) * sizeof(sp_expr *));
+    /* a session query's values start with a reserved word (op_session.c) */
+    uint32_t off = as->window.session ? SP_SESSION_RESERVED : 0;
     for (int i = 0; i < g.n_calls; i++) {
         const sp_ast_expr *call = g.calls[i];
         sp_type at = SP_T_NULL;
         int arg = -1;
+        const char *fn = call->parts[0];
+        bool pct = strcasecmp(fn, "percentile") == 0;
+        bool approx = strcasecmp(fn, "percentile_approx") == 0 ||
+                      strcasecmp(fn, "approx_percentile") == 0;
         if (!call->star) {
-            if (call->n_args != 1) {
-                sp_plan_fail_at(c, call->pos, SP_EANALYSIS,
-                                "%s() takes one argument, got %d",
-                                call->parts[0], call->n_args);
+            int hi = approx ? 3 : pct ? 2 : 1, lo = pct || approx ? 2 : 1;
+            if (call->n_args < lo || call->n_args > hi) {
+                if (pct || approx) {
+                    sp_plan_fail_at(c, call->pos, SP_EANALYSIS,
+                                    "%s() takes %s, got %d argument%s", fn,
+                                    approx ? "2 or 3 arguments" : "2 arguments",
+                                    call->n_args, call->n_args == 1 ? "" : "s");
+                    sp_err_hint(c->err,
+                                approx ? "%s(x, 0.5 [, accuracy])"
+                                       : "%s(x, 0.5): the percentage is a "
+                                         "constant in [0, 1]",
+                                fn);
+                } else {
+                    sp_plan_fail_at(c, call->pos, SP_EANALYSIS,
+                                    "%s() takes one argument, got %d", fn,
+                                    call->n_args);
+                }
                 return SP_EANALYSIS;
             }
             sp_expr *e = sp_bind_expr(call->args[0], scope, c->a, c->err);
@@ -375,18 +537,51 @@ int sp_plan_agg(actx *c, const sp_ast_stmt *st, const sp_ast_select *q,
                                 call->parts[0]);
                 sp_err_hint(c->err, "supported: count, sum, avg, min, max, "
                                     "first, last, variance, stddev, "
-                                    "approx_count_distinct");
+                                    "approx_count_distinct, median, "
+                                    "percentile, percentile_approx");
                 return SP_EUNSUPPORTED;
             }
             sp_err_at(c->err, c->script->file, call->pos.line, call->pos.col,
                       call->pos.len);
             return rc;
         }
+        if ((pct || approx) && !call->star) {
+            double v;
+            if (const_number(c, scope, call->args[1], "percentage", &v))
+                return c->err->code;
+            if (!(v >= 0 && v <= 1)) {
+                sp_plan_fail_at(c, call->args[1]->pos, SP_EANALYSIS,
+                                "the percentage of %s() must be between 0.0 "
+                                "and 1.0, got %g",
+                                fn, v);
+                sp_err_hint(c->err, "median(x) is percentile(x, 0.5)");
+                return SP_EANALYSIS;
+            }
+            a->param = v;
+            if (call->n_args == 3) {
+                double acc;
+                if (const_number(c, scope, call->args[2], "accuracy", &acc))
+                    return c->err->code;
+                if (!(acc > 0 && acc <= 2147483647.0) || acc != floor(acc))
+                    return sp_plan_fail_at(c, call->args[2]->pos, SP_EANALYSIS,
+                                           "the accuracy of %s() must be an "
+                                           "integer in (0, 2147483647], got "
+                                           "%g",
+                                           fn, acc);
+                a->rel_err = 1.0 / acc;
+            }
+        }
         a->arg = arg;
         a->offset = off;
         off += a->size;
+        as->n_var += a->var;
     }
     as->value_size = off;
+    if (gap_expr) {
+        /* a per-row session gap is evaluated with the aggregates' args */
+        as->window.gap_arg = as->n_args;
+        as->args[as->n_args++] = gap_expr;
+    }
 
     /* 3. the aggregation's output schema */
     int nw = as->window_key >= 0 ? 2 : 0;
@@ -436,6 +631,10 @@ int sp_plan_agg(actx *c, const sp_ast_stmt *st, const sp_ast_select *q,
         as->proj[i] = e;
         pl->proj_sql[i] = sp_plan_sql_text(c, it->expr);
         of[i].name = sp_plan_item_name(c, it, pl->proj_sql[i]);
+        if (!it->alias && it->expr->kind == SP_A_CALL &&
+            it->expr->n_parts == 1 &&
+            strcasecmp(it->expr->parts[0], "session_window") == 0)
+            of[i].name = "session_window"; /* Spark's name for it */
         of[i].type = e->type;
     }
     as->n_proj = q->n_items;
@@ -456,6 +655,20 @@ int sp_plan_agg(actx *c, const sp_ast_stmt *st, const sp_ast_select *q,
     as->mode = pl->mode == SP_MODE_APPEND   ? 0
                : pl->mode == SP_MODE_UPDATE ? 1
                                             : 2;
+    if (pl->mode == SP_MODE_UPDATE && as->window.session) {
+        /* Spark: "Session window is not supported in update output mode" */
+        sp_plan_fail_at(c, st->name_pos, SP_EANALYSIS,
+                        "session window is not supported in update output "
+                        "mode");
+        sp_err_detail(c->err,
+                      "a session can merge with another one later, so a "
+                      "result emitted as an update could not be retracted "
+                      "(Spark refuses this too)");
+        sp_err_hint(c->err, "use output_mode = 'append' (each session once, "
+                            "when the watermark passes its end) or "
+                            "'complete'");
+        return SP_EANALYSIS;
+    }
     if (pl->mode == SP_MODE_APPEND && as->et_key < 0) {
         sp_plan_fail_at(c, st->name_pos, SP_EANALYSIS,
                         "append output mode is not supported for a streaming "

@@ -3,10 +3,15 @@
  *
  * Checkpoint layout, one directory per query (sink):
  *     <ckpt>/<query>/metadata        query id and plan fingerprint
- *     <ckpt>/<query>/offsets/<N>     WAL: source range, watermark, time
- *     <ckpt>/<query>/commits/<N>     batch N is done
- *     <ckpt>/<query>/sources/0/...   the source's own log
+ *     <ckpt>/<query>/offsets/<N>     WAL: every input's range, watermark, time
+ *     <ckpt>/<query>/commits/<N>     batch N is done; next batch's watermark
+ *     <ckpt>/<query>/sources/<i>/... input i's own log
+ *     <ckpt>/<query>/state/0/<p>/... the stateful operator's partitions
  * All are checked files (src/log/log.h) written atomically.
+ *
+ * A query has one input per source it reads (several for a UNION ALL).
+ * Each input keeps its own offsets and max event time; the query's
+ * watermark combines the inputs' by the min (default) or max policy.
  */
 #define _GNU_SOURCE
 #include "runtime/runtime.h"
@@ -22,24 +27,32 @@
 #include <time.h>
 #include <unistd.h>
 
+typedef struct input {
+    const sp_query_input *spec;
+    sp_source *src;
+    char *src_dir;
+    int64_t offset; /* end offset of the last committed batch */
+    int64_t rerun_start, rerun_end;
+    int64_t target;    /* available_now: stop at this offset */
+    int64_t max_et_us; /* max event time seen, INT64_MIN = none */
+} input;
+
 typedef struct query {
     sp_query_spec *spec;
-    char *dir, *offsets_dir, *commits_dir, *src_dir;
+    char *dir, *offsets_dir, *commits_dir;
     char id[37], run_id[37];
-    sp_source *src;
+    int n_in;
+    input *in;
     sp_sink *sink;
     int64_t next_batch; /* id of the next batch */
-    int64_t offset;     /* end offset of the last committed batch */
     bool rerun;         /* offsets/next_batch exists without a commit */
-    int64_t rerun_start, rerun_end, rerun_ts_us;
+    int64_t rerun_ts_us;
     int64_t watermark_us; /* in effect for the next batch; INT64_MIN none */
-    int64_t max_et_us;    /* max event time seen */
     bool done;
-    int64_t target;          /* available_now: stop at this offset */
     int64_t last_trigger_us; /* monotonic start of the previous batch */
     uint64_t total_rows;
     double last_rate;
-    sp_agg_op *agg; /* stateful aggregation, or NULL */
+    sp_agg_op *agg; /* stateful operator, or NULL */
     char *state_dir;
     bool need_no_data; /* the watermark moved: run a batch without data */
 } query;
@@ -64,7 +77,46 @@ static char *path2(const char *a, const char *b)
     return p;
 }
 
-/* ---- opening and recovery --------------------------------------------- */
+/* ---- the watermark ------------------------------------------------------- */
+
+/* Spark keeps event time and the watermark in milliseconds: an input's
+ * watermark is its max event time truncated to ms (Java's long division)
+ * minus its delay in ms; inputs combine by min (all must have one) or max;
+ * the result never moves back. */
+static int64_t combined_watermark(const query *q)
+{
+    int64_t w = INT64_MIN;
+    bool any = false;
+    for (int i = 0; i < q->n_in; i++) {
+        const input *in = &q->in[i];
+        if (in->spec->wm_delay_us < 0) continue;
+        if (in->max_et_us == INT64_MIN) {
+            if (!q->spec->wm_policy_max) return q->watermark_us;
+            continue;
+        }
+        int64_t wi =
+            (in->max_et_us / 1000 - in->spec->wm_delay_us / 1000) * 1000;
+        if (!any)
+            w = wi;
+        else
+            w = q->spec->wm_policy_max ? SP_MAX(w, wi) : SP_MIN(w, wi);
+        any = true;
+    }
+    if (!any) return q->watermark_us;
+    if (q->watermark_us != INT64_MIN && w < q->watermark_us)
+        return q->watermark_us;
+    return w;
+}
+
+static bool no_data_due(const query *q, int64_t batch_wm)
+{
+    const sp_agg_spec *as = q->spec->agg;
+    return as && q->spec->no_data_batches && as->mode != 2 && as->et_key >= 0 &&
+           q->watermark_us != INT64_MIN &&
+           (batch_wm == INT64_MIN || q->watermark_us > batch_wm);
+}
+
+/* ---- opening and recovery ------------------------------------------------ */
 
 static int write_metadata(query *q, sp_err *err)
 {
@@ -103,8 +155,10 @@ static int write_metadata(query *q, sp_err *err)
     return rc;
 }
 
-static int read_offsets(query *q, int64_t id, int64_t *start, int64_t *end,
-                        int64_t *ts_us, int64_t *wm_us, sp_err *err)
+/* Reads offsets/<id>: every input's range (into rerun_start/end), the
+ * batch time and watermark. */
+static int read_offsets(query *q, int64_t id, int64_t *ts_us, int64_t *wm_us,
+                        sp_err *err)
 {
     char *body;
     size_t len;
@@ -114,15 +168,29 @@ static int read_offsets(query *q, int64_t id, int64_t *start, int64_t *end,
     sp_json *j;
     rc = sp_json_parse(body, len, a, &j, err);
     if (!rc) {
-        const sp_json *src = sp_json_get(j, "source");
-        *start = sp_json_get_int(src, "startOffset", -1);
-        *end = sp_json_get_int(src, "endOffset", -1);
         *ts_us = sp_json_get_int(j, "batchTimestampUs", 0);
         *wm_us = sp_json_get_int(j, "batchWatermarkUs", INT64_MIN);
-        if (*start < 0 || *end < *start)
+        const sp_json *arr = sp_json_get(j, "sources");
+        const sp_json *one = sp_json_get(j, "source");
+        int n = arr && arr->kind == SP_JSON_ARR ? (int)arr->n : one ? 1 : 0;
+        if (n != q->n_in) {
             rc = sp_err_set(err, SP_ECORRUPT,
-                            "%s/%lld: the source offsets are missing",
-                            q->offsets_dir, (long long)id);
+                            "%s/%lld records %d input(s), the query has %d",
+                            q->offsets_dir, (long long)id, n, q->n_in);
+            sp_err_hint(err, "the query's FROM changed since the checkpoint "
+                             "was written; restore the query or use a new "
+                             "checkpoint directory");
+        }
+        const sp_json *e = arr && arr->kind == SP_JSON_ARR ? arr->child : one;
+        for (int i = 0; !rc && i < n; i++, e = e ? e->next : NULL) {
+            input *in = &q->in[i];
+            in->rerun_start = sp_json_get_int(e, "startOffset", -1);
+            in->rerun_end = sp_json_get_int(e, "endOffset", -1);
+            if (in->rerun_start < 0 || in->rerun_end < in->rerun_start)
+                rc = sp_err_set(err, SP_ECORRUPT,
+                                "%s/%lld: the offsets of input %d are missing",
+                                q->offsets_dir, (long long)id, i);
+        }
     } else {
         sp_err_clear(err);
         rc = sp_err_set(err, SP_ECORRUPT, "%s/%lld: unreadable offsets",
@@ -140,15 +208,14 @@ static int query_recover(query *q, sp_err *err)
     if (!rc) rc = sp_log_latest(q->commits_dir, &last_commit, err);
     if (rc) return rc;
     q->watermark_us = INT64_MIN;
-    q->max_et_us = INT64_MIN;
     if (last_off < 0) return 0;
-    int64_t start = 0, end = 0, ts = 0, wm = INT64_MIN;
-    rc = read_offsets(q, last_off, &start, &end, &ts, &wm, err);
+    int64_t ts, wm;
+    rc = read_offsets(q, last_off, &ts, &wm, err);
     if (rc) return rc;
     q->watermark_us = wm;
     if (last_commit >= last_off) {
         q->next_batch = last_off + 1;
-        q->offset = end;
+        for (int i = 0; i < q->n_in; i++) q->in[i].offset = q->in[i].rerun_end;
         /* the watermark for the next batch was recorded at commit */
         char *body;
         size_t len;
@@ -159,22 +226,17 @@ static int query_recover(query *q, sp_err *err)
             if (sp_json_parse(body, len, a, &j, err) == 0)
                 q->watermark_us =
                     sp_json_get_int(j, "nextBatchWatermarkUs", q->watermark_us);
-            /* the last batch moved the watermark: its no-data batch is
-             * still due */
-            const sp_agg_spec *as = q->spec->agg;
-            q->need_no_data = as && q->spec->no_data_batches && as->mode != 2 &&
-                              as->et_key >= 0 && q->watermark_us != INT64_MIN &&
-                              (wm == INT64_MIN || q->watermark_us > wm);
             sp_arena_destroy(a);
             sp_free(body);
+            /* the last batch moved the watermark: its no-data batch is due */
+            q->need_no_data = no_data_due(q, wm);
         }
         if (err->code) return err->code;
     } else {
         q->next_batch = last_off;
-        q->offset = start;
+        for (int i = 0; i < q->n_in; i++)
+            q->in[i].offset = q->in[i].rerun_start;
         q->rerun = true;
-        q->rerun_start = start;
-        q->rerun_end = end;
         q->rerun_ts_us = ts;
     }
     return 0;
@@ -188,20 +250,29 @@ static int query_open(query *q, sp_query_spec *spec, const char *root,
     q->dir = path2(root, spec->name);
     q->offsets_dir = path2(q->dir, "offsets");
     q->commits_dir = path2(q->dir, "commits");
-    q->src_dir = path2(q->dir, "sources/0");
+    q->n_in = spec->n_inputs;
+    q->in = sp_calloc((size_t)q->n_in + 1, sizeof *q->in);
+    if (!q->in) return sp_err_set(err, SP_ENOMEM, "out of memory");
     make_uuid(q->run_id);
     int rc = sp_os_mkdirs(q->offsets_dir, err);
     if (!rc) rc = sp_os_mkdirs(q->commits_dir, err);
-    if (!rc) rc = sp_os_mkdirs(q->src_dir, err);
+    for (int i = 0; i < q->n_in && !rc; i++) {
+        q->in[i].spec = &spec->inputs[i];
+        q->in[i].max_et_us = INT64_MIN;
+        char sub[32];
+        snprintf(sub, sizeof sub, "sources/%d", i);
+        q->in[i].src_dir = path2(q->dir, sub);
+        rc = sp_os_mkdirs(q->in[i].src_dir, err);
+    }
     if (!rc) rc = write_metadata(q, err);
     if (!rc) rc = query_recover(q, err);
-    if (rc) return rc;
-    if (spec->pipe->join) {
-        rc = sp_join_open(spec->pipe->join, err);
-        if (rc) return rc;
+    for (int i = 0; i < q->n_in && !rc; i++) {
+        sp_query_input *qi = &spec->inputs[i];
+        if (qi->pipe->join) rc = sp_join_open(qi->pipe->join, err);
+        if (rc) break;
+        qi->src_conf.state_dir = q->in[i].src_dir;
+        rc = qi->src_vt->open(&qi->src_conf, &q->in[i].src, err);
     }
-    spec->src_conf.state_dir = q->src_dir;
-    rc = spec->src_vt->open(&spec->src_conf, &q->src, err);
     if (rc) return rc;
     if (!spec->sink_conf.out) spec->sink_conf.out = stdout;
     rc = spec->sink_vt->open(&spec->sink_conf, &q->sink, err);
@@ -218,22 +289,28 @@ static int query_open(query *q, sp_query_spec *spec, const char *root,
 
 static void query_close(query *q)
 {
-    if (q->spec && q->spec->pipe->join) sp_join_close(q->spec->pipe->join);
     if (q->agg) sp_agg_op_close(q->agg);
-    sp_free(q->state_dir);
-    if (q->src) q->spec->src_vt->close(q->src);
+    for (int i = 0; q->in && i < q->n_in; i++) {
+        if (q->in[i].spec && q->in[i].spec->pipe->join)
+            sp_join_close(q->in[i].spec->pipe->join);
+        if (q->in[i].src) q->in[i].spec->src_vt->close(q->in[i].src);
+        sp_free(q->in[i].src_dir);
+    }
     if (q->sink) q->spec->sink_vt->close(q->sink);
+    sp_free(q->in);
+    sp_free(q->state_dir);
     sp_free(q->dir);
     sp_free(q->offsets_dir);
     sp_free(q->commits_dir);
-    sp_free(q->src_dir);
 }
 
-/* ---- one batch ---------------------------------------------------------- */
+/* ---- one batch ------------------------------------------------------------
+ */
 
 typedef struct task {
+    int input; /* which input the split belongs to */
     const sp_split *split;
-    void *part;
+    void *part;              /* stateless: the sink part of this split */
     sp_agg_partial *partial; /* stateful: the split's partial groups */
     sp_arena *scratch;
     sp_read_stats rstats;
@@ -252,19 +329,21 @@ static int emit_batch(void *ud, sp_batch *b, sp_err *err)
 {
     task *t = ((void **)ud)[0];
     batch_job *j = ((void **)ud)[1];
-    if (t->partial) {
+    query *q = j->q;
+    const sp_pipeline *pipe = q->in[t->input].spec->pipe;
+    int rc;
+    if (t->partial && !q->spec->agg_over_output) {
         sp_batch wide;
-        int rc = sp_pipeline_prepare(j->q->spec->pipe, b, t->scratch, &wide,
-                                     &t->pstats, err);
+        rc = sp_pipeline_prepare(pipe, b, t->scratch, &wide, &t->pstats, err);
         if (!rc) rc = sp_agg_partial_add(t->partial, &wide, t->scratch, err);
-        sp_arena_reset(t->scratch);
-        return rc;
+    } else {
+        sp_batch out;
+        rc = sp_pipeline_run(pipe, b, t->scratch, &out, &t->pstats, err);
+        if (!rc && t->partial)
+            rc = sp_agg_partial_add(t->partial, &out, t->scratch, err);
+        else if (!rc && sp_batch_live(&out) > 0)
+            rc = q->spec->sink_vt->part_write(q->sink, t->part, &out, err);
     }
-    sp_batch out;
-    int rc =
-        sp_pipeline_run(j->q->spec->pipe, b, t->scratch, &out, &t->pstats, err);
-    if (!rc && sp_batch_live(&out) > 0)
-        rc = j->q->spec->sink_vt->part_write(j->q->sink, t->part, &out, err);
     sp_arena_reset(t->scratch);
     return rc;
 }
@@ -292,8 +371,9 @@ static void run_task(void *ud, int i)
         if (t->rc) return;
     }
     void *ctx[2] = {t, j};
-    t->rc = q->spec->src_vt->read(q->src, t->split, emit_batch, ctx, &t->rstats,
-                                  &t->err);
+    input *in = &q->in[t->input];
+    t->rc = in->spec->src_vt->read(in->src, t->split, emit_batch, ctx,
+                                   &t->rstats, &t->err);
 }
 
 static void iso_time(int64_t us, char *buf)
@@ -301,16 +381,22 @@ static void iso_time(int64_t us, char *buf)
     sp_ts_format_iso(us - us % 1000, buf);
 }
 
+typedef struct in_result {
+    int64_t start, end;
+    uint64_t rows, bad_rows, bytes;
+} in_result;
+
 typedef struct batch_result {
-    uint64_t rows_in, rows_out, bad_rows, bytes;
+    uint64_t rows_in, rows_out;
     sp_pipe_stats ps;
     sp_agg_stats agg;
+    in_result *in;
     int64_t d_latest, d_wal, d_add, d_commit, d_total; /* microseconds */
 } batch_result;
 
 static void write_progress(query *q, FILE *f, int64_t batch_id, int64_t ts_us,
-                           int64_t start, int64_t end, int64_t wm_us,
-                           const batch_result *r, int64_t since_last_us)
+                           int64_t wm_us, const batch_result *r,
+                           int64_t since_last_us)
 {
     sp_buf b;
     sp_buf_init(&b);
@@ -348,7 +434,9 @@ static void write_progress(query *q, FILE *f, int64_t batch_id, int64_t ts_us,
         sp_buf_printf(&b, "\"avg\":\"%s\",\"max\":\"%s\",\"min\":\"%s\"", a1,
                       a2, a3);
     }
-    if (q->spec->wm_delay_us >= 0) {
+    bool has_wm = false;
+    for (int i = 0; i < q->n_in; i++) has_wm |= q->in[i].spec->wm_delay_us >= 0;
+    if (has_wm) {
         char w[48];
         iso_time(wm_us == INT64_MIN ? 0 : wm_us, w);
         sp_buf_printf(&b, "%s\"watermark\":\"%s\"", r->ps.et_count ? "," : "",
@@ -357,35 +445,47 @@ static void write_progress(query *q, FILE *f, int64_t batch_id, int64_t ts_us,
     sp_buf_puts(&b, "},\"stateOperators\":[");
     if (q->agg)
         sp_buf_printf(&b,
-                      "{\"operatorName\":\"stateStoreSave\","
+                      "{\"operatorName\":\"%s\","
                       "\"numRowsTotal\":%llu,\"numRowsUpdated\":%llu,"
                       "\"numRowsRemoved\":%llu,\"memoryUsedBytes\":%llu,"
                       "\"numRowsDroppedByWatermark\":%llu,"
                       "\"numShufflePartitions\":%d,"
                       "\"numStateStoreInstances\":%d}",
+                      q->spec->agg->dedup ? "dedupe" : "stateStoreSave",
                       (unsigned long long)r->agg.rows_total,
                       (unsigned long long)r->agg.rows_updated,
                       (unsigned long long)r->agg.rows_removed,
                       (unsigned long long)r->agg.memory_bytes,
                       (unsigned long long)r->agg.rows_dropped_late,
                       q->spec->agg->partitions, q->spec->agg->partitions);
-    sp_buf_puts(&b, "],\"sources\":[{\"description\":");
+    sp_buf_puts(&b, "],\"sources\":[");
     sp_buf d;
     sp_buf_init(&d);
-    q->spec->src_vt->describe(q->src, &d);
-    sp_buf_json_str(&b, d.data ? d.data : "", d.len);
-    sp_buf_printf(&b,
-                  ",\"startOffset\":%lld,\"endOffset\":%lld,"
-                  "\"latestOffset\":%lld,\"numInputRows\":%llu,"
-                  "\"numMalformedRows\":%llu,\"numInputBytes\":%llu,"
-                  "\"inputRowsPerSecond\":%s,\"processedRowsPerSecond\":%s}],",
-                  (long long)start, (long long)end, (long long)end,
-                  (unsigned long long)r->rows_in,
-                  (unsigned long long)r->bad_rows, (unsigned long long)r->bytes,
-                  in_s, proc_s);
+    for (int i = 0; i < q->n_in; i++) {
+        const in_result *ir = &r->in[i];
+        d.len = 0;
+        q->in[i].spec->src_vt->describe(q->in[i].src, &d);
+        sp_buf_puts(&b, i ? ",{\"description\":" : "{\"description\":");
+        sp_buf_json_str(&b, d.data ? d.data : "", d.len);
+        double irate =
+            since_last_us > 0 ? (double)ir->rows / (since_last_us / 1e6) : 0.0;
+        double prate = secs > 0 ? (double)ir->rows / secs : 0.0;
+        char is[32], ps[32];
+        sp_fmt_double(irate, is);
+        sp_fmt_double(prate, ps);
+        sp_buf_printf(
+            &b,
+            ",\"startOffset\":%lld,\"endOffset\":%lld,"
+            "\"latestOffset\":%lld,\"numInputRows\":%llu,"
+            "\"numMalformedRows\":%llu,\"numInputBytes\":%llu,"
+            "\"inputRowsPerSecond\":%s,\"processedRowsPerSecond\":%s}",
+            (long long)ir->start, (long long)ir->end, (long long)ir->end,
+            (unsigned long long)ir->rows, (unsigned long long)ir->bad_rows,
+            (unsigned long long)ir->bytes, is, ps);
+    }
     d.len = 0;
     q->spec->sink_vt->describe(q->sink, &d);
-    sp_buf_puts(&b, "\"sink\":{\"description\":");
+    sp_buf_puts(&b, "],\"sink\":{\"description\":");
     sp_buf_json_str(&b, d.data ? d.data : "", d.len);
     sp_buf_printf(&b, ",\"numOutputRows\":%llu}}\n",
                   (unsigned long long)r->rows_out);
@@ -436,52 +536,79 @@ static void run_partition(void *ud, int p)
                                  &t->err);
 }
 
+static int write_wal(query *q, int64_t batch_id, int64_t ts_us, int64_t wm,
+                     const int64_t *start, const int64_t *end, sp_err *err)
+{
+    sp_buf b;
+    sp_buf_init(&b);
+    sp_buf_printf(&b,
+                  "{\"batchId\":%lld,\"batchTimestampMs\":%lld,"
+                  "\"batchTimestampUs\":%lld,\"batchWatermarkMs\":%lld,"
+                  "\"batchWatermarkUs\":%lld,\"sources\":[",
+                  (long long)batch_id, (long long)(ts_us / 1000),
+                  (long long)ts_us,
+                  (long long)(wm == INT64_MIN ? 0 : wm / 1000), (long long)wm);
+    for (int i = 0; i < q->n_in; i++) {
+        const char *sn = q->in[i].spec->src_conf.name;
+        sp_buf_puts(&b, i ? ",{\"name\":" : "{\"name\":");
+        sp_buf_json_str(&b, sn, strlen(sn));
+        sp_buf_printf(&b, ",\"startOffset\":%lld,\"endOffset\":%lld}",
+                      (long long)start[i], (long long)end[i]);
+    }
+    sp_buf_puts(&b, "]}\n");
+    int rc = sp_log_write(q->offsets_dir, batch_id, "spate-offsets", b.data,
+                          b.len, err);
+    sp_buf_free(&b);
+    return rc;
+}
+
 static int run_batch(query *q, sp_pool *pool, const sp_run_opts *o,
-                     int64_t batch_id, int64_t start, int64_t end,
-                     int64_t ts_us, bool write_wal, int64_t t0, sp_err *err)
+                     int64_t batch_id, const int64_t *start, const int64_t *end,
+                     int64_t ts_us, bool wal, int64_t t0, sp_err *err)
 {
     batch_result r;
     memset(&r, 0, sizeof r);
     sp_pipe_stats_init(&r.ps);
+    r.in = sp_calloc((size_t)q->n_in + 1, sizeof *r.in);
+    if (!r.in) return sp_err_set(err, SP_ENOMEM, "out of memory");
     int64_t wm_now = q->watermark_us;
     r.d_latest = sp_clock_mono_us() - t0;
 
     /* 2. the write-ahead offset log */
     int64_t t1 = sp_clock_mono_us();
-    if (write_wal) {
-        sp_buf b;
-        sp_buf_init(&b);
-        sp_buf_printf(&b,
-                      "{\"batchId\":%lld,\"batchTimestampMs\":%lld,"
-                      "\"batchTimestampUs\":%lld,\"batchWatermarkMs\":%lld,"
-                      "\"batchWatermarkUs\":%lld,\"source\":{\"name\":",
-                      (long long)batch_id, (long long)(ts_us / 1000),
-                      (long long)ts_us,
-                      (long long)(wm_now == INT64_MIN ? 0 : wm_now / 1000),
-                      (long long)wm_now);
-        const char *sn = q->spec->src_conf.name;
-        sp_buf_json_str(&b, sn, strlen(sn));
-        sp_buf_printf(&b, ",\"startOffset\":%lld,\"endOffset\":%lld}}\n",
-                      (long long)start, (long long)end);
-        int rc = sp_log_write(q->offsets_dir, batch_id, "spate-offsets", b.data,
-                              b.len, err);
-        sp_buf_free(&b);
-        if (rc) return rc;
-    }
+    int rc = wal ? write_wal(q, batch_id, ts_us, wm_now, start, end, err) : 0;
     r.d_wal = sp_clock_mono_us() - t1;
 
-    /* 3. read, compute, write parts -- unless the sink already has it */
+    /* 3. read, compute, write parts -- unless the sink already has it (a
+     * stateful query still computes, for its state) */
     int64_t t2 = sp_clock_mono_us();
     bool have = q->spec->sink_vt->last_committed(q->sink) >= batch_id;
     sp_arena *a = sp_arena_create(0);
-    sp_split *splits = NULL;
-    int n = 0, rc = 0;
-    if (!have || q->agg)
-        rc = q->spec->src_vt->plan_splits(q->src, batch_id, start, end,
-                                          o->threads * 2, a, &splits, &n, err);
-    task *tasks = n ? sp_calloc((size_t)n, sizeof *tasks) : NULL;
+    int n = 0;
+    task *tasks = NULL;
+    for (int i = 0; i < q->n_in && !rc && (!have || q->agg); i++) {
+        r.in[i].start = start[i];
+        r.in[i].end = end[i];
+        sp_split *splits = NULL;
+        int ns = 0;
+        rc = q->in[i].spec->src_vt->plan_splits(
+            q->in[i].src, batch_id, start[i], end[i], o->threads * 2, a,
+            &splits, &ns, err);
+        if (rc || !ns) continue;
+        task *nt = sp_realloc(tasks, (size_t)(n + ns) * sizeof *nt);
+        if (!nt) {
+            rc = sp_err_set(err, SP_ENOMEM, "out of memory");
+            break;
+        }
+        tasks = nt;
+        memset(tasks + n, 0, (size_t)ns * sizeof *tasks);
+        for (int k = 0; k < ns; k++) {
+            tasks[n + k].input = i;
+            tasks[n + k].split = &splits[k];
+        }
+        n += ns;
+    }
     if (!rc && n) {
-        for (int i = 0; i < n; i++) tasks[i].split = &splits[i];
         batch_job job = {q, batch_id, tasks};
         sp_pool_run(pool, n, run_task, &job);
         for (int i = 0; i < n; i++) {
@@ -490,10 +617,16 @@ static int run_batch(query *q, sp_pool *pool, const sp_run_opts *o,
                 *err = t->err;
                 rc = t->rc;
             }
+            in_result *ir = &r.in[t->input];
+            ir->rows += t->rstats.rows;
+            ir->bad_rows += t->rstats.bad_rows;
+            ir->bytes += t->rstats.bytes;
             r.rows_in += t->rstats.rows;
-            r.bad_rows += t->rstats.bad_rows;
-            r.bytes += t->rstats.bytes;
             sp_pipe_stats_merge(&r.ps, &t->pstats);
+            /* each input's own event time, for its watermark */
+            input *in = &q->in[t->input];
+            if (t->pstats.et_count > 0)
+                in->max_et_us = SP_MAX(in->max_et_us, t->pstats.et_max);
         }
     }
     int n_parts = q->agg ? q->spec->agg->partitions : n;
@@ -537,7 +670,6 @@ static int run_batch(query *q, sp_pool *pool, const sp_run_opts *o,
         if (!rc && have) {
             q->spec->sink_vt->abort(q->sink, batch_id, parts, n);
             memset(parts, 0, (size_t)n * sizeof *parts);
-            have = true;
         } else {
             have = false;
         }
@@ -547,11 +679,10 @@ static int run_batch(query *q, sp_pool *pool, const sp_run_opts *o,
     if (!rc && !have) {
         int np = 0;
         for (int i = 0; i < n; i++) np += parts[i] != NULL;
-        if (np == n) {
+        if (np == n)
             rc = q->spec->sink_vt->commit(q->sink, batch_id, parts, n, err);
-        } else {
+        else
             rc = sp_err_set(err, SP_EINTERNAL, "a sink part was not opened");
-        }
     } else if (rc) {
         void **live = parts;
         int nl = 0;
@@ -563,53 +694,47 @@ static int run_batch(query *q, sp_pool *pool, const sp_run_opts *o,
     sp_free(tasks);
     sp_arena_destroy(a);
     r.d_add = sp_clock_mono_us() - t2;
-    if (rc) return rc;
 
     /* 5. the commit log; the watermark for the next batch */
     int64_t t3 = sp_clock_mono_us();
-    if (r.ps.et_count > 0) q->max_et_us = SP_MAX(q->max_et_us, r.ps.et_max);
-    if (q->spec->wm_delay_us >= 0 && q->max_et_us != INT64_MIN) {
-        /* Spark keeps event time and the watermark in milliseconds: the
-         * max event time is truncated to ms (Java's long division), the
-         * delay too, and the result compared in microseconds */
-        int64_t w = (q->max_et_us / 1000 - q->spec->wm_delay_us / 1000) * 1000;
-        if (q->watermark_us == INT64_MIN || w > q->watermark_us)
-            q->watermark_us = w;
+    if (!rc) {
+        q->watermark_us = combined_watermark(q);
+        q->need_no_data = no_data_due(q, wm_now);
+        char cb[160];
+        int cl = snprintf(cb, sizeof cb,
+                          "{\"batchId\":%lld,\"nextBatchWatermarkMs\":%lld,"
+                          "\"nextBatchWatermarkUs\":%lld}\n",
+                          (long long)batch_id,
+                          (long long)(q->watermark_us == INT64_MIN
+                                          ? 0
+                                          : q->watermark_us / 1000),
+                          (long long)q->watermark_us);
+        rc = sp_log_write(q->commits_dir, batch_id, "spate-commit", cb,
+                          (size_t)cl, err);
     }
-    /* Spark runs a batch without data when a stateful operator would
-     * evict or emit under the new watermark */
-    q->need_no_data = q->agg && q->spec->no_data_batches &&
-                      q->spec->agg->mode != 2 && q->spec->agg->et_key >= 0 &&
-                      q->watermark_us != INT64_MIN &&
-                      (wm_now == INT64_MIN || q->watermark_us > wm_now);
-    char cb[160];
-    int cl = snprintf(
-        cb, sizeof cb,
-        "{\"batchId\":%lld,\"nextBatchWatermarkMs\":%lld,"
-        "\"nextBatchWatermarkUs\":%lld}\n",
-        (long long)batch_id,
-        (long long)(q->watermark_us == INT64_MIN ? 0 : q->watermark_us / 1000),
-        (long long)q->watermark_us);
-    rc = sp_log_write(q->commits_dir, batch_id, "spate-commit", cb, (size_t)cl,
-                      err);
-    if (rc) return rc;
-    if (q->spec->src_vt->commit) q->spec->src_vt->commit(q->src, batch_id, end);
+    if (!rc)
+        for (int i = 0; i < q->n_in; i++)
+            if (q->in[i].spec->src_vt->commit)
+                q->in[i].spec->src_vt->commit(q->in[i].src, batch_id, end[i]);
     r.d_commit = sp_clock_mono_us() - t3;
     r.d_total = sp_clock_mono_us() - t0;
-
-    int64_t since = q->last_trigger_us ? t0 - q->last_trigger_us : 0;
-    q->last_trigger_us = t0;
-    q->total_rows += r.rows_in;
-    q->last_rate = r.d_total > 0 ? (double)r.rows_in / (r.d_total / 1e6) : 0;
-    if (o->progress)
-        write_progress(q, o->progress, batch_id, ts_us, start, end, wm_now, &r,
-                       since);
-    q->next_batch = batch_id + 1;
-    q->offset = end;
-    return 0;
+    if (!rc) {
+        int64_t since = q->last_trigger_us ? t0 - q->last_trigger_us : 0;
+        q->last_trigger_us = t0;
+        q->total_rows += r.rows_in;
+        q->last_rate =
+            r.d_total > 0 ? (double)r.rows_in / (r.d_total / 1e6) : 0;
+        if (o->progress)
+            write_progress(q, o->progress, batch_id, ts_us, wm_now, &r, since);
+        q->next_batch = batch_id + 1;
+        for (int i = 0; i < q->n_in; i++) q->in[i].offset = end[i];
+    }
+    sp_free(r.in);
+    return rc;
 }
 
-/* ---- the loop ----------------------------------------------------------- */
+/* ---- the loop
+ * ---------------------------------------------------------------- */
 
 static bool stopping(const sp_run_opts *o, int64_t t_start)
 {
@@ -646,20 +771,84 @@ static void status_line(query *qs, int nq, int64_t now_us)
         query *q = &qs[i];
         char rate[32];
         fmt_rate(q->last_rate, rate, sizeof rate);
-        int64_t lag = q->spec->src_vt->backlog
-                          ? q->spec->src_vt->backlog(q->src, q->offset, now_us)
-                          : -1;
+        int64_t lag = 0;
+        bool known = true;
+        for (int j = 0; j < q->n_in; j++) {
+            const sp_source_vtab *vt = q->in[j].spec->src_vt;
+            if (!vt->backlog) {
+                known = false;
+                continue;
+            }
+            lag += vt->backlog(q->in[j].src, q->in[j].offset, now_us);
+        }
         k += (size_t)snprintf(line + k, sizeof line - k,
                               "%s[%s] batch %lld | %s rows/s | %llu rows",
                               i ? "  " : "", q->spec->name,
                               (long long)q->next_batch - 1, rate,
                               (unsigned long long)q->total_rows);
-        if (lag >= 0)
+        if (known)
             k += (size_t)snprintf(line + k, sizeof line - k, " | lag %lld",
                                   (long long)lag);
     }
     fprintf(stderr, "\r\033[K%s", line);
     fflush(stderr);
+}
+
+/* One trigger of one query: runs a batch if any input has new data, or a
+ * re-run, or a due no-data batch. Sets *worked. */
+static int step(query *q, sp_pool *pool, const sp_run_opts *o, bool *worked,
+                sp_err *err)
+{
+    int n = q->n_in;
+    int64_t *start = sp_calloc((size_t)n + 1, sizeof *start);
+    int64_t *end = sp_calloc((size_t)n + 1, sizeof *end);
+    if (!start || !end) {
+        sp_free(start);
+        sp_free(end);
+        return sp_err_set(err, SP_ENOMEM, "out of memory");
+    }
+    int rc = 0;
+    int64_t t0 = sp_clock_mono_us();
+    if (q->rerun) {
+        q->rerun = false;
+        for (int i = 0; i < n; i++) {
+            start[i] = q->in[i].rerun_start;
+            end[i] = q->in[i].rerun_end;
+        }
+        rc = run_batch(q, pool, o, q->next_batch, start, end, q->rerun_ts_us,
+                       false, t0, err);
+        *worked = true;
+        goto done;
+    }
+    int64_t now = sp_clock_wall_us();
+    sp_trigger_kind tk = o->trigger.kind;
+    int limit = tk == SP_TRIGGER_ONCE ? -1 : 0;
+    bool any = false, reached = true;
+    for (int i = 0; i < n && !rc; i++) {
+        input *in = &q->in[i];
+        start[i] = in->offset;
+        rc = in->spec->src_vt->next_end(in->src, q->next_batch, in->offset, now,
+                                        limit, &end[i], err);
+        if (rc) break;
+        if (tk == SP_TRIGGER_AVAILABLE_NOW && end[i] > in->target &&
+            in->target >= in->offset)
+            end[i] = in->target;
+        any |= end[i] > start[i];
+        reached &= end[i] >= in->target;
+    }
+    if (rc) goto done;
+    if (any || (q->need_no_data && tk != SP_TRIGGER_ONCE)) {
+        rc = run_batch(q, pool, o, q->next_batch, start, end, now, true, t0,
+                       err);
+        *worked = true;
+    }
+    if (tk == SP_TRIGGER_ONCE ||
+        (tk == SP_TRIGGER_AVAILABLE_NOW && reached && !q->need_no_data))
+        q->done = true;
+done:
+    sp_free(start);
+    sp_free(end);
+    return rc;
 }
 
 int sp_runtime_run(sp_query_spec *specs, int nq, const sp_run_opts *o,
@@ -692,54 +881,24 @@ int sp_runtime_run(sp_query_spec *specs, int nq, const sp_run_opts *o,
     int64_t t_start = sp_clock_mono_us();
     sp_trigger tr = o->trigger;
     if (tr.kind == SP_TRIGGER_AVAILABLE_NOW)
-        for (int i = 0; i < nq && !rc; i++) {
-            query *q = &qs[i];
-            int64_t from = q->rerun ? q->rerun_end : q->offset;
-            rc = q->spec->src_vt->latest(q->src, from, sp_clock_wall_us(),
-                                         &q->target, err);
-        }
+        for (int i = 0; i < nq && !rc; i++)
+            for (int k = 0; k < qs[i].n_in && !rc; k++) {
+                input *in = &qs[i].in[k];
+                int64_t from = qs[i].rerun ? in->rerun_end : in->offset;
+                rc = in->spec->src_vt->latest(in->src, from, sp_clock_wall_us(),
+                                              &in->target, err);
+            }
     int64_t next_status = 0;
     int64_t last_trigger = t_start;
     while (!rc && !stopping(o, t_start)) {
-        bool worked = false, all_done = true;
-        for (int i = 0; i < nq && !rc && !stopping(o, t_start); i++) {
-            query *q = &qs[i];
-            if (q->done) continue;
-            all_done = false;
-            int64_t t0 = sp_clock_mono_us();
-            if (q->rerun) {
-                q->rerun = false;
-                rc = run_batch(q, pool, o, q->next_batch, q->rerun_start,
-                               q->rerun_end, q->rerun_ts_us, false, t0, err);
-                worked = true;
-                continue;
-            }
-            int64_t now = sp_clock_wall_us();
-            int limit = tr.kind == SP_TRIGGER_ONCE ? -1 : 0;
-            int64_t end;
-            rc = q->spec->src_vt->next_end(q->src, q->next_batch, q->offset,
-                                           now, limit, &end, err);
-            if (rc) break;
-            if (tr.kind == SP_TRIGGER_AVAILABLE_NOW && end > q->target &&
-                q->target >= q->offset)
-                end = q->target;
-            if (end > q->offset ||
-                (q->need_no_data && tr.kind != SP_TRIGGER_ONCE)) {
-                rc = run_batch(q, pool, o, q->next_batch, q->offset, end, now,
-                               true, t0, err);
-                worked = true;
-            }
-            if (tr.kind == SP_TRIGGER_ONCE ||
-                (tr.kind == SP_TRIGGER_AVAILABLE_NOW &&
-                 q->offset >= q->target && !q->need_no_data))
-                q->done = true;
-        }
+        bool worked = false;
+        for (int i = 0; i < nq && !rc && !stopping(o, t_start); i++)
+            if (!qs[i].done) rc = step(&qs[i], pool, o, &worked, err);
         if (rc) break;
         if (o->status_line && sp_clock_mono_us() >= next_status) {
             status_line(qs, nq, sp_clock_wall_us());
             next_status = sp_clock_mono_us() + 200000;
         }
-        if (all_done) break;
         bool finished = true;
         for (int i = 0; i < nq; i++) finished &= qs[i].done;
         if (finished) break;

@@ -39,19 +39,30 @@ typedef struct sp_trigger {
  * "available_now". Returns 0 or -1 with a reason in *why. */
 int sp_trigger_parse(const char *text, sp_trigger *out, const char **why);
 
-/* One streaming query: source -> pipeline -> sink. */
-typedef struct sp_query_spec {
-    const char *name; /* the sink's name */
+/* One input of a query: a source and the pipeline its rows go through. A
+ * query has several when it is a UNION ALL. */
+typedef struct sp_query_input {
     const sp_source_vtab *src_vt;
     sp_source_conf src_conf; /* state_dir filled by the runtime */
     const sp_pipeline *pipe;
-    const sp_agg_spec *agg; /* a stateful aggregation, or NULL */
+    int64_t wm_delay_us; /* watermark delay; -1 = none */
+} sp_query_input;
+
+/* One streaming query: inputs -> [stateful operator] -> sink. */
+typedef struct sp_query_spec {
+    const char *name; /* the sink's name */
+    int n_inputs;
+    sp_query_input *inputs;
+    const sp_agg_spec *agg; /* a stateful operator, or NULL */
+    bool agg_over_output;   /* the stateful operator reads the
+                               inputs' projected output (UNION ALL)
+                               rather than their filtered rows */
+    bool wm_policy_max;     /* multiple_watermark_policy = max */
     bool no_data_batches;   /* run a batch without data when the
                                watermark moved (stateful only) */
     int snapshot_interval;  /* state store snapshots */
     const sp_sink_vtab *sink_vt;
     sp_sink_conf sink_conf;
-    int64_t wm_delay_us;     /* watermark delay; -1 = none */
     const char *fingerprint; /* plan text; recorded in metadata */
 } sp_query_spec;
 
