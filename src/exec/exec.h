@@ -64,6 +64,8 @@ int sp_generate_apply(const sp_generate *g, const sp_batch *in,
 typedef struct sp_pipeline {
     int n_compute;     /* computed columns appended to the scan columns */
     sp_expr **compute; /* over the scan columns */
+    sp_expr *pre_filter; /* the WHERE conjuncts on stream columns only,
+                            applied before the join; NULL = none */
     sp_join *join;     /* stream-static join after compute, or NULL: the
                           columns after it are scan + computed + table */
     sp_generate *gen;  /* explode after the join, or NULL: appends one

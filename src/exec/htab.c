@@ -30,14 +30,13 @@ void sp_htab_free(sp_htab *t)
 static int grow(sp_htab *t)
 {
     size_t cap = t->cap * 2;
-    sp_hentry **s = sp_calloc(cap, sizeof *s);
+    sp_hslot *s = sp_calloc(cap, sizeof *s);
     if (!s) return SP_ENOMEM;
     for (size_t i = 0; i < t->cap; i++) {
-        sp_hentry *e = t->slots[i];
-        if (!e) continue;
-        size_t j = e->hash & (cap - 1);
-        while (s[j]) j = (j + 1) & (cap - 1);
-        s[j] = e;
+        if (!t->slots[i].e) continue;
+        size_t j = t->slots[i].hash & (cap - 1);
+        while (s[j].e) j = (j + 1) & (cap - 1);
+        s[j] = t->slots[i];
     }
     sp_free(t->slots);
     t->slots = s;
@@ -50,12 +49,12 @@ sp_hentry *sp_htab_upsert(sp_htab *t, const void *key, uint32_t klen,
 {
     size_t mask = t->cap - 1, j = hash & mask;
     for (;;) {
-        sp_hentry *e = t->slots[j];
-        if (!e) break;
-        if (e->hash == hash && e->klen == klen &&
-            memcmp(e->data, key, klen) == 0) {
+        sp_hslot *sl = &t->slots[j];
+        if (!sl->e) break;
+        if (sl->hash == hash && sl->e->klen == klen &&
+            memcmp(sl->e->data, key, klen) == 0) {
             *is_new = false;
-            return e;
+            return sl->e;
         }
         j = (j + 1) & mask;
     }
@@ -66,7 +65,8 @@ sp_hentry *sp_htab_upsert(sp_htab *t, const void *key, uint32_t klen,
     e->klen = klen;
     memcpy(e->data, key, klen);
     memset(e->data + koff, 0, t->vlen);
-    t->slots[j] = e;
+    t->slots[j].hash = hash;
+    t->slots[j].e = e;
     if (t->n == t->order_cap) {
         size_t cap = t->order_cap ? t->order_cap * 2 : 256;
         sp_hentry **o = sp_realloc(t->order, cap * sizeof *o);
@@ -85,11 +85,11 @@ sp_hentry *sp_htab_find(const sp_htab *t, const void *key, uint32_t klen,
 {
     size_t mask = t->cap - 1, j = hash & mask;
     for (;;) {
-        sp_hentry *e = t->slots[j];
-        if (!e) return NULL;
-        if (e->hash == hash && e->klen == klen &&
-            memcmp(e->data, key, klen) == 0)
-            return e;
+        const sp_hslot *sl = &t->slots[j];
+        if (!sl->e) return NULL;
+        if (sl->hash == hash && sl->e->klen == klen &&
+            memcmp(sl->e->data, key, klen) == 0)
+            return sl->e;
         j = (j + 1) & mask;
     }
 }

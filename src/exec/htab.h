@@ -17,9 +17,16 @@ typedef struct sp_hentry {
     unsigned char data[];
 } sp_hentry;
 
+/* A slot keeps the entry's hash beside its pointer, so a probe reads the
+ * entry only when the hash matches (one cache miss instead of two). */
+typedef struct sp_hslot {
+    uint64_t hash;
+    sp_hentry *e; /* NULL = empty */
+} sp_hslot;
+
 typedef struct sp_htab {
     sp_arena *arena;
-    sp_hentry **slots;
+    sp_hslot *slots;
     size_t cap, n;
     uint32_t vlen;
     /* insertion order, for deterministic iteration */

@@ -65,6 +65,10 @@ int sp_pipeline_prepare(const sp_pipeline *p, sp_batch *in, sp_arena *scratch,
         stats->et_sum += sum;
         stats->et_count += n;
     }
+    if (p->pre_filter) {
+        rc = sp_expr_filter(p->pre_filter, &wide, scratch, err);
+        if (rc) return rc;
+    }
     if (p->join) {
         sp_batch joined;
         rc = sp_join_apply(p->join, &wide, scratch, &joined, err);

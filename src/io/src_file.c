@@ -42,7 +42,7 @@ static const sp_opt_def file_options[] = {
      "CSV: the first line of each file is a header"},
     {"delimiter", SP_OPT_STR, ",", false, NULL, "CSV: field separator"},
     {"null_value", SP_OPT_STR, "", false, NULL, "CSV: text that means NULL"},
-    {"split_size", SP_OPT_INT, "16777216", false, NULL,
+    {"split_size", SP_OPT_INT, "67108864", false, NULL,
      "bytes per parallel split of a large file"},
     {0}};
 
@@ -291,7 +291,7 @@ static int file_open(const sp_source_conf *conf, sp_source **out, sp_err *err)
     s->fopts = conf->format_opts;
     s->fail_on_error = conf->fail_on_error;
     s->max_files = sp_opts_int(conf->opts, "max_files_per_trigger", 0);
-    s->split_size = sp_opts_int(conf->opts, "split_size", 16 << 20);
+    s->split_size = sp_opts_int(conf->opts, "split_size", 64 << 20);
     if (s->split_size < 4096) s->split_size = 4096;
     pthread_mutex_init(&s->lock, NULL);
     int rc = log_load(s, err);

@@ -1379,6 +1379,29 @@ static int plan_select(actx *c, const sp_ast_stmt *st, const sp_ast_select *q,
                 sp_plan_remap(c->a, in_comp[f - ndecl], scan_map);
             pl->compute_sql[k] = in_comp_sql[f - ndecl];
         }
+    if (filter && join) {
+        /* conjuncts that read only the stream's columns run before the
+         * join, so the join probes only rows that pass them */
+        sp_expr *parts[64];
+        int np2 = 0;
+        conjuncts(filter, parts, &np2, 64);
+        sp_expr *pre = NULL, *post = NULL;
+        for (int i = 0; i < np2; i++) {
+            bool other = false;
+            bool stream_only = !uses_range(parts[i], nin, nin + nt + ng, &other);
+            sp_expr **into = stream_only ? &pre : &post;
+            if (!*into) {
+                *into = parts[i];
+            } else {
+                sp_expr *both = sp_expr_new(c->a, SP_E_AND, SP_T_BOOL, 2);
+                both->args[0] = *into;
+                both->args[1] = parts[i];
+                *into = both;
+            }
+        }
+        pipe->pre_filter = pre ? sp_plan_remap(c->a, pre, map) : NULL;
+        filter = post;
+    }
     pipe->filter = filter ? sp_plan_remap(c->a, filter, map) : NULL;
     if (gen) {
         if (gen->str) gen->str = sp_plan_remap(c->a, gen->str, map);
@@ -1682,6 +1705,12 @@ static void explain_source_tail(const sp_plan *p, sp_buf *out, int d)
                           j->table_schema->fields[f].name,
                           sp_type_name(j->table_schema->fields[f].type));
         sp_buf_puts(out, ")\n");
+    }
+    if (p->pipe.pre_filter) {
+        indent(out, d++);
+        sp_buf_puts(out, "Filter ");
+        sp_expr_to_string(p->pipe.pre_filter, &p->exec, out);
+        sp_buf_puts(out, "\n");
     }
     if (p->pipe.n_compute) {
         indent(out, d++);

@@ -209,7 +209,7 @@ static int query_recover(query *q, sp_err *err)
     if (rc) return rc;
     q->watermark_us = INT64_MIN;
     if (last_off < 0) return 0;
-    int64_t ts, wm;
+    int64_t ts = 0, wm = INT64_MIN;
     rc = read_offsets(q, last_off, &ts, &wm, err);
     if (rc) return rc;
     q->watermark_us = wm;
@@ -592,8 +592,10 @@ static int run_batch(query *q, sp_pool *pool, const sp_run_opts *o,
         sp_split *splits = NULL;
         int ns = 0;
         rc = q->in[i].spec->src_vt->plan_splits(
-            q->in[i].src, batch_id, start[i], end[i], o->threads * 2, a,
-            &splits, &ns, err);
+            q->in[i].src, batch_id, start[i], end[i],
+            /* one partial table per thread for a stateful query: fewer
+             * tables to merge; more splits balance a stateless one */
+            q->agg ? o->threads : o->threads * 2, a, &splits, &ns, err);
         if (rc || !ns) continue;
         task *nt = sp_realloc(tasks, (size_t)(n + ns) * sizeof *nt);
         if (!nt) {
