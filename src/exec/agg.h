@@ -18,7 +18,9 @@
  * A group's key is its key columns encoded as bytes (encode_key); its value
  * is the concatenation of the aggregates' fixed-size states. States are
  * updated in place, merged field by field, and finalized into output
- * vectors; no allocation per row.
+ * vectors; no allocation per row. Variable-size states (agg_var.c) add a
+ * tail to the stored value and take a separate, per-group path; session
+ * windows merge per key in op_session.c.
  */
 #ifndef SP_EXEC_AGG_H
 #define SP_EXEC_AGG_H
@@ -42,7 +44,10 @@
     X(VAR_POP, "var_pop")                                                      \
     X(STDDEV_SAMP, "stddev_samp")                                              \
     X(STDDEV_POP, "stddev_pop")                                                \
-    X(APPROX_DISTINCT, "approx_count_distinct")
+    X(APPROX_DISTINCT, "approx_count_distinct")                                \
+    X(COUNT_DISTINCT, "count")                                                 \
+    X(PERCENTILE, "percentile")                                                \
+    X(PERCENTILE_APPROX, "percentile_approx")
 
 typedef enum sp_agg_kind {
 #define SP_AGG_ENUM(n, s) SP_AGG_##n,
@@ -57,24 +62,90 @@ typedef struct sp_agg {
     uint32_t offset; /* of its state in the group's value */
     uint32_t size;   /* state bytes */
     int arg;         /* index of its argument among the evaluated args */
+    /* A variable-size state (agg_var.c): min/max/first/last of VARCHAR,
+     * count(DISTINCT x), percentiles. Its 8-byte slot at `offset` holds,
+     * in a working value, a pointer to the state's object (NULL = empty)
+     * and, in a stored value, the u32 offset and u32 length of the state's
+     * bytes in the value's tail (length 0 = empty). */
+    bool var;
+    double param;   /* percentile: the percentage in [0, 1] */
+    double rel_err; /* percentile_approx: 1 / accuracy */
 } sp_agg;
 
 /* Resolves an aggregate call by name (count, sum, avg, mean, min, max,
  * first, first_value, last, last_value, variance, var_samp, var_pop,
- * stddev, std, stddev_samp, stddev_pop, approx_count_distinct). Returns 0,
+ * stddev, std, stddev_samp, stddev_pop, approx_count_distinct, median,
+ * percentile, percentile_approx, approx_percentile; count(DISTINCT x)).
+ * A percentile's percentage (param) and accuracy are set by the caller
+ * (median: 0.5, percentile_approx's rel_err: 1/10000). Returns 0,
  * SP_ENOTFOUND for a name that is not an aggregate, SP_EUNSUPPORTED or
  * SP_EANALYSIS (message set, no position) for an argument type or form
  * that is not accepted. Sets kind, arg_type, ret_type and size. */
 int sp_agg_resolve(const char *name, bool star, bool distinct, sp_type arg_type,
                    sp_agg *out, sp_err *err);
 
+/* Fixed-size states (agg_func.c): update in place for a chunk of rows
+ * (states[k] is the base of the value of row rows[k]'s group), merge, and
+ * finalize into row `row` of `out` (allocated with nulls). Variable-size
+ * states are skipped by update and merge. */
+void sp_agg_update(const sp_agg *a, uint8_t **states, const sp_vec *arg,
+                   const uint32_t *rows, uint32_t n);
+void sp_agg_merge(const sp_agg *a, uint8_t *dst, const uint8_t *src);
+/* Works on a stored value (variable states read from its tail). */
+void sp_agg_final(const sp_agg *a, const uint8_t *value, sp_vec *out,
+                  uint32_t row);
+
+/* Variable-size states (agg_var.c). A group's *working value* (in a
+ * partial table, or while a batch merges into a stored group) is
+ * value_size bytes whose variable slots hold object pointers; its *stored
+ * value* is the fixed states followed by a tail with each variable
+ * state's bytes (8-byte aligned), its slot holding (offset, length). */
+int sp_agg_var_update(const sp_agg *a, uint8_t **states, const sp_vec *arg,
+                      const uint32_t *rows, uint32_t n, sp_buf *scratch);
+/* Finalizes a variable state of a stored value. */
+void sp_agg_var_final(const sp_agg *a, const uint8_t *value, sp_vec *out,
+                      uint32_t row);
+/* Merges working value src into working value dst, all aggregates. With
+ * `steal`, a variable object is moved from src (its slot cleared) when
+ * dst has none. 0 or SP_ENOMEM. */
+int sp_aggv_merge(const sp_agg *aggs, int n_aggs, uint8_t *dst, uint8_t *src,
+                  bool steal);
+/* Loads a stored value into a working value (value_size bytes). */
+int sp_aggv_load(const sp_agg *aggs, int n_aggs, uint32_t value_size,
+                 const uint8_t *stored, size_t stored_len, uint8_t *work);
+/* The stored size of a working value, and its bytes (dst holds
+ * sp_aggv_stored_size bytes, 8-byte aligned). Storing sorts percentile
+ * lists in place. */
+size_t sp_aggv_stored_size(const sp_agg *aggs, int n_aggs, uint32_t value_size,
+                           const uint8_t *work);
+void sp_aggv_store(const sp_agg *aggs, int n_aggs, uint32_t value_size,
+                   uint8_t *work, uint8_t *dst);
+/* Frees the objects of a working value and clears their slots. */
+void sp_aggv_free(const sp_agg *aggs, int n_aggs, uint8_t *work);
+
 /* ---- the operator's plan ------------------------------------------------ */
 
-/* A window key: window(ts, length, slide, start offset). */
+/* A window key: window(ts, length, slide, start offset), or
+ * session_window(ts, gap): a row's session is [ts, ts + gap); sessions of
+ * the same other keys that overlap or touch merge (op_session.c). */
 typedef struct sp_window_spec {
     int ts_arg; /* index of the timestamp among evaluated keys */
     int64_t length_us, slide_us, offset_us;
+    bool session;
+    /* session gap: static (gap_us > 0, gap_arg -1), or per row from the
+     * evaluated args[gap_arg] (an INTERVAL, or a VARCHAR such as
+     * '5 minutes'); a row whose gap is NULL, unparsable or <= 0 is
+     * dropped. For a session window, length_us = slide_us = gap_us. */
+    int64_t gap_us;
+    int gap_arg;
 } sp_window_spec;
+
+/* A session query's key bytes end with the session window (the planner
+ * makes it the last key): the other keys are the first klen - 17 bytes,
+ * and the value's first SP_SESSION_RESERVED bytes hold, in a partial
+ * table, the hash of those bytes (the exchange partitions by it). */
+#define SP_SESSION_KEY_BYTES 17
+#define SP_SESSION_RESERVED  8
 
 typedef struct sp_agg_spec {
     /* Before the aggregation: the stateless pipeline's compute + filter
@@ -92,7 +163,8 @@ typedef struct sp_agg_spec {
     sp_expr **args;
     int n_aggs;
     sp_agg *aggs;
-    uint32_t value_size; /* bytes of all states */
+    uint32_t value_size; /* bytes of all fixed states and variable slots */
+    int n_var;           /* variable-size states among the aggregates */
     /* Event time of a group for the watermark: the window key (its end),
      * or a key that is the watermarked column; -1 = none. */
     int et_key;

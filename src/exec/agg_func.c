@@ -1,6 +1,7 @@
 /*
  * agg_func.c -- aggregate functions: resolution, and the init / update /
- * merge / finalize of their fixed-size states.
+ * merge / finalize of their fixed-size states (variable-size ones are in
+ * agg_var.c).
  *
  * Every state lives at sp_agg.offset inside a group's value and is a
  * fixed number of bytes, so the final aggregation updates groups in place
@@ -63,6 +64,10 @@ static const struct {
     {"stddev_samp", SP_AGG_STDDEV_SAMP},
     {"stddev_pop", SP_AGG_STDDEV_POP},
     {"approx_count_distinct", SP_AGG_APPROX_DISTINCT},
+    {"median", SP_AGG_PERCENTILE},
+    {"percentile", SP_AGG_PERCENTILE},
+    {"percentile_approx", SP_AGG_PERCENTILE_APPROX},
+    {"approx_percentile", SP_AGG_PERCENTILE_APPROX},
 };
 
 static bool numeric(sp_type t)
@@ -98,14 +103,18 @@ int sp_agg_resolve(const char *name, bool star, bool distinct, sp_type arg_type,
         a.kind = SP_AGG_COUNT_STAR;
         arg_type = SP_T_NULL;
     }
-    if (distinct && a.kind != SP_AGG_MIN && a.kind != SP_AGG_MAX) {
+    if (distinct && a.kind == SP_AGG_COUNT) {
+        a.kind = SP_AGG_COUNT_DISTINCT;
+    } else if (distinct && a.kind != SP_AGG_MIN && a.kind != SP_AGG_MAX) {
         sp_err_set(err, SP_EUNSUPPORTED,
                    "%s(DISTINCT ...) is not supported yet", name);
-        sp_err_hint(err, "approx_count_distinct(x) counts distinct values "
-                         "with a fixed-size state");
+        sp_err_hint(err, "count(DISTINCT x) counts distinct values exactly; "
+                         "min and max take DISTINCT too");
         return SP_EUNSUPPORTED;
     }
     a.arg_type = arg_type;
+    if (strcasecmp(name, "median") == 0) a.param = 0.5;
+    a.rel_err = 1.0 / 10000;
     switch (a.kind) {
     case SP_AGG_COUNT_STAR:
     case SP_AGG_COUNT:
@@ -130,13 +139,11 @@ int sp_agg_resolve(const char *name, bool star, bool distinct, sp_type arg_type,
     case SP_AGG_MAX:
     case SP_AGG_FIRST:
     case SP_AGG_LAST:
-        if (arg_type == SP_T_VARCHAR || arg_type == SP_T_WINDOW) {
-            sp_err_set(err, SP_EUNSUPPORTED,
-                       "%s() of a %s is not supported yet", name,
-                       sp_type_name(arg_type));
-            sp_err_hint(err, "aggregate numbers, timestamps or booleans; "
-                             "VARCHAR states arrive with a later release");
-            return SP_EUNSUPPORTED;
+        if (arg_type == SP_T_VARCHAR) {
+            a.ret_type = SP_T_VARCHAR;
+            a.var = true;
+            a.size = 8;
+            break;
         }
         if (!ordered8(arg_type) && arg_type != SP_T_NULL)
             return sp_err_set(err, SP_EANALYSIS, "%s() of %s is not allowed",
@@ -159,6 +166,34 @@ int sp_agg_resolve(const char *name, bool star, bool distinct, sp_type arg_type,
     case SP_AGG_APPROX_DISTINCT:
         a.ret_type = SP_T_BIGINT;
         a.size = HLL_M;
+        break;
+    case SP_AGG_COUNT_DISTINCT:
+        if (arg_type == SP_T_WINDOW)
+            return sp_err_set(err, SP_EANALYSIS,
+                              "count(DISTINCT ...) of a window is not "
+                              "allowed");
+        a.ret_type = SP_T_BIGINT;
+        a.var = true;
+        a.size = 8;
+        break;
+    case SP_AGG_PERCENTILE:
+        if (!numeric(arg_type))
+            return sp_err_set(err, SP_EANALYSIS, "%s() needs a number, got %s",
+                              name, sp_type_name(arg_type));
+        a.ret_type = SP_T_DOUBLE;
+        a.var = true;
+        a.size = 8;
+        break;
+    case SP_AGG_PERCENTILE_APPROX:
+        if (!numeric(arg_type) && arg_type != SP_T_TIMESTAMP &&
+            arg_type != SP_T_INTERVAL)
+            return sp_err_set(err, SP_EANALYSIS,
+                              "%s() needs a number, a timestamp or an "
+                              "interval, got %s",
+                              name, sp_type_name(arg_type));
+        a.ret_type = arg_type == SP_T_NULL ? SP_T_DOUBLE : arg_type;
+        a.var = true;
+        a.size = 8;
         break;
     }
     a.size = (a.size + 7) & ~7u;
@@ -251,12 +286,10 @@ static int64_t hll_estimate(const uint8_t *reg)
 }
 
 void sp_agg_update(const sp_agg *a, uint8_t **states, const sp_vec *arg,
-                   const uint32_t *rows, uint32_t n);
-
-void sp_agg_update(const sp_agg *a, uint8_t **states, const sp_vec *arg,
                    const uint32_t *rows, uint32_t n)
 {
     uint32_t off = a->offset;
+    if (a->var) return;
     switch (a->kind) {
     case SP_AGG_COUNT_STAR:
         for (uint32_t k = 0; k < n; k++) (*(int64_t *)(states[k] + off))++;
@@ -332,6 +365,10 @@ void sp_agg_update(const sp_agg *a, uint8_t **states, const sp_vec *arg,
             s->m2 += d * (x - s->mean);
         }
         return;
+    case SP_AGG_COUNT_DISTINCT:
+    case SP_AGG_PERCENTILE:
+    case SP_AGG_PERCENTILE_APPROX:
+        return; /* variable-size: agg_var.c */
     case SP_AGG_APPROX_DISTINCT:
         for (uint32_t k = 0; k < n; k++) {
             if (is_null(arg, rows[k])) continue;
@@ -341,10 +378,9 @@ void sp_agg_update(const sp_agg *a, uint8_t **states, const sp_vec *arg,
     }
 }
 
-void sp_agg_merge(const sp_agg *a, uint8_t *dst, const uint8_t *src);
-
 void sp_agg_merge(const sp_agg *a, uint8_t *dst, const uint8_t *src)
 {
+    if (a->var) return;
     dst += a->offset;
     src += a->offset;
     switch (a->kind) {
@@ -414,6 +450,10 @@ void sp_agg_merge(const sp_agg *a, uint8_t *dst, const uint8_t *src)
         d->n = n;
         return;
     }
+    case SP_AGG_COUNT_DISTINCT:
+    case SP_AGG_PERCENTILE:
+    case SP_AGG_PERCENTILE_APPROX:
+        return; /* variable-size: agg_var.c */
     case SP_AGG_APPROX_DISTINCT:
         for (uint32_t j = 0; j < HLL_M; j++)
             if (src[j] > dst[j]) dst[j] = src[j];
@@ -421,15 +461,14 @@ void sp_agg_merge(const sp_agg *a, uint8_t *dst, const uint8_t *src)
     }
 }
 
-/* Writes the final value of a state into row `row` of `out` (allocated
- * with nulls by the caller). */
-void sp_agg_final(const sp_agg *a, const uint8_t *state, sp_vec *out,
-                  uint32_t row);
-
-void sp_agg_final(const sp_agg *a, const uint8_t *state, sp_vec *out,
+void sp_agg_final(const sp_agg *a, const uint8_t *value, sp_vec *out,
                   uint32_t row)
 {
-    state += a->offset;
+    if (a->var) {
+        sp_agg_var_final(a, value, out, row);
+        return;
+    }
+    const uint8_t *state = value + a->offset;
     out->nulls[row] = 0;
     switch (a->kind) {
     case SP_AGG_COUNT_STAR:
@@ -488,6 +527,10 @@ void sp_agg_final(const sp_agg *a, const uint8_t *state, sp_vec *out,
         out->d.f64[row] = v;
         return;
     }
+    case SP_AGG_COUNT_DISTINCT:
+    case SP_AGG_PERCENTILE:
+    case SP_AGG_PERCENTILE_APPROX:
+        return; /* variable-size: agg_var.c */
     case SP_AGG_APPROX_DISTINCT:
         out->d.i64[row] = hll_estimate(state);
         return;

@@ -14,6 +14,7 @@
  */
 #include "exec/agg.h"
 
+#include "exec/aggInt.h"
 #include "exec/codec.h"
 #include "exec/dedupInt.h"
 #include "exec/htab.h"
@@ -22,12 +23,6 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-
-void sp_agg_update(const sp_agg *a, uint8_t **states, const sp_vec *arg,
-                   const uint32_t *rows, uint32_t n);
-void sp_agg_merge(const sp_agg *a, uint8_t *dst, const uint8_t *src);
-void sp_agg_final(const sp_agg *a, const uint8_t *state, sp_vec *out,
-                  uint32_t row);
 
 struct sp_agg_op {
     const sp_agg_spec *spec;
@@ -40,6 +35,7 @@ struct sp_agg_partial {
     sp_htab tab;        /* groups (aggregation) or keys seen (dedup) */
     sp_dedup_rows rows; /* dedup: new rows per partition */
     sp_buf key;         /* scratch for one encoded key */
+    sp_buf vscratch;    /* scratch for variable-size state updates */
     int rc;
 };
 
@@ -71,6 +67,7 @@ sp_agg_partial *sp_agg_partial_create(const sp_agg_spec *spec)
         return NULL;
     }
     sp_buf_init(&p->key);
+    sp_buf_init(&p->vscratch);
     if (spec->dedup &&
         sp_dedup_partial_init(&p->rows,
                               spec->partitions > 0 ? spec->partitions : 1)) {
@@ -83,8 +80,13 @@ sp_agg_partial *sp_agg_partial_create(const sp_agg_spec *spec)
 void sp_agg_partial_destroy(sp_agg_partial *p)
 {
     if (!p) return;
+    if (!p->spec->dedup && p->spec->n_var)
+        for (size_t j = 0; j < p->tab.n; j++)
+            sp_aggv_free(p->spec->aggs, p->spec->n_aggs,
+                         sp_hentry_val(p->tab.order[j]));
     sp_htab_free(&p->tab);
     sp_buf_free(&p->key);
+    sp_buf_free(&p->vscratch);
     sp_dedup_partial_free(&p->rows);
     sp_free(p);
 }
@@ -96,6 +98,36 @@ static int64_t floor_mod(int64_t a, int64_t m)
 }
 
 #define CHUNK 4096
+
+/* A row's session gap from a per-row gap expression: an INTERVAL, or a
+ * string parsed as one. False when NULL or unparsable (the row has no
+ * session, as Spark filters it). */
+static bool row_gap(const sp_vec *g, uint32_t r, int64_t *gap)
+{
+    if (g->type == SP_T_NULL || sp_vec_is_null(g, r)) return false;
+    if (g->type == SP_T_INTERVAL) {
+        *gap = g->d.i64[r];
+        return true;
+    }
+    if (g->type != SP_T_VARCHAR) return false;
+    return sp_interval_parse(g->d.str[r].ptr, g->d.str[r].len, gap, NULL) == 0;
+}
+
+/* Updates every aggregate's state for a chunk of rows. */
+static int update_chunk(sp_agg_partial *p, const sp_vec *av, uint8_t **states,
+                        const uint32_t *rows, uint32_t n, sp_err *err)
+{
+    const sp_agg_spec *s = p->spec;
+    for (int a = 0; a < s->n_aggs; a++) {
+        const sp_agg *ag = &s->aggs[a];
+        const sp_vec *arg = ag->arg >= 0 ? &av[ag->arg] : NULL;
+        if (!ag->var)
+            sp_agg_update(ag, states, arg, rows, n);
+        else if (sp_agg_var_update(ag, states, arg, rows, n, &p->vscratch))
+            return sp_err_set(err, SP_ENOMEM, "out of memory");
+    }
+    return 0;
+}
 
 int sp_agg_partial_add(sp_agg_partial *p, const sp_batch *b, sp_arena *scratch,
                        sp_err *err)
@@ -124,8 +156,10 @@ int sp_agg_partial_add(sp_agg_partial *p, const sp_batch *b, sp_arena *scratch,
     int64_t wbuf[2];
     sp_vec wvec = {.type = SP_T_WINDOW, .nulls = NULL, .d.i64 = wbuf};
     const sp_window_spec *w = &s->window;
+    bool session = s->window_key >= 0 && w->session;
+    const sp_vec *gv = session && w->gap_arg >= 0 ? &av[w->gap_arg] : NULL;
     int64_t n_over = 1;
-    if (s->window_key >= 0)
+    if (s->window_key >= 0 && !session)
         n_over = (w->length_us + w->slide_us - 1) / w->slide_us;
     uint32_t n = 0;
     for (uint32_t k = 0; k < live; k++) {
@@ -135,10 +169,19 @@ int sp_agg_partial_add(sp_agg_partial *p, const sp_batch *b, sp_arena *scratch,
             const sp_vec *tv = &kv[s->window_key];
             if (tv->type == SP_T_NULL || sp_vec_is_null(tv, r)) continue;
             t = tv->d.i64[r];
-            last_start = t - floor_mod(t - w->offset_us, w->slide_us);
+            if (session) {
+                /* the row's own session [t, t + gap) */
+                int64_t gap = w->gap_us;
+                if (gv && !row_gap(gv, r, &gap)) continue;
+                if (gap <= 0 || __builtin_add_overflow(t, gap, &wbuf[1]))
+                    continue;
+                wbuf[0] = t;
+            } else {
+                last_start = t - floor_mod(t - w->offset_us, w->slide_us);
+            }
         }
         for (int64_t i = 0; i < n_over; i++) {
-            if (s->window_key >= 0) {
+            if (s->window_key >= 0 && !session) {
                 wbuf[0] = last_start - i * w->slide_us;
                 wbuf[1] = wbuf[0] + w->length_us;
                 if (!(t >= wbuf[0] && t < wbuf[1])) continue;
@@ -158,23 +201,22 @@ int sp_agg_partial_add(sp_agg_partial *p, const sp_batch *b, sp_arena *scratch,
                 sp_htab_upsert(&p->tab, p->key.data ? p->key.data : "",
                                (uint32_t)p->key.len, h, &is_new);
             if (!e) return sp_err_set(err, SP_ENOMEM, "out of memory");
+            if (session && is_new) {
+                /* the exchange partitions sessions by the other keys */
+                uint64_t ph = sp_hash_bytes(
+                    p->key.data, p->key.len - SP_SESSION_KEY_BYTES, 0x5e55);
+                memcpy(sp_hentry_val(e), &ph, 8);
+            }
             states[n] = sp_hentry_val(e);
             rows[n] = r;
             if (++n == CHUNK) {
-                for (int a = 0; a < s->n_aggs; a++)
-                    sp_agg_update(&s->aggs[a], states,
-                                  s->aggs[a].arg >= 0 ? &av[s->aggs[a].arg]
-                                                      : NULL,
-                                  rows, n);
+                int rc = update_chunk(p, av, states, rows, n, err);
+                if (rc) return rc;
                 n = 0;
             }
         }
     }
-    for (int a = 0; a < s->n_aggs && n; a++)
-        sp_agg_update(&s->aggs[a], states,
-                      s->aggs[a].arg >= 0 ? &av[s->aggs[a].arg] : NULL, rows,
-                      n);
-    return 0;
+    return n ? update_chunk(p, av, states, rows, n, err) : 0;
 }
 
 /* ---- the operator
@@ -307,6 +349,49 @@ static int add_row(emitter *em, const unsigned char *key, const uint8_t *val,
     return 0;
 }
 
+/* Variable-size states: merges a partial group into the batch's working
+ * value of the group, loaded from the store on first touch. */
+static int merge_var(const sp_agg_spec *s, sp_state *store, sp_htab *work,
+                     sp_hentry *e, sp_err *err)
+{
+    bool nw;
+    sp_hentry *w = sp_htab_upsert(work, e->data, e->klen, e->hash, &nw);
+    if (!w) return sp_err_set(err, SP_ENOMEM, "out of memory");
+    uint8_t *wv = sp_hentry_val(w);
+    const void *val;
+    size_t vl;
+    if (nw && sp_state_get(store, e->data, e->klen, &val, &vl) &&
+        sp_aggv_load(s->aggs, s->n_aggs, s->value_size, val, vl, wv))
+        return sp_err_set(err, SP_ENOMEM, "out of memory");
+    if (sp_aggv_merge(s->aggs, s->n_aggs, wv, sp_hentry_val(e), true))
+        return sp_err_set(err, SP_ENOMEM, "out of memory");
+    return 0;
+}
+
+/* Writes the batch's working values back to the store, once per group. */
+static int store_work(const sp_agg_spec *s, sp_state *store, sp_htab *work,
+                      sp_err *err)
+{
+    sp_buf b;
+    sp_buf_init(&b);
+    int rc = 0;
+    for (size_t j = 0; j < work->n && !rc; j++) {
+        sp_hentry *w = work->order[j];
+        uint8_t *wv = sp_hentry_val(w);
+        size_t n = sp_aggv_stored_size(s->aggs, s->n_aggs, s->value_size, wv);
+        b.len = 0;
+        if (sp_buf_reserve(&b, n)) {
+            rc = sp_err_set(err, SP_ENOMEM, "out of memory");
+            break;
+        }
+        sp_aggv_store(s->aggs, s->n_aggs, s->value_size, wv, (uint8_t *)b.data);
+        if (sp_state_put(store, w->data, w->klen, b.data, n))
+            rc = sp_err_set(err, SP_ENOMEM, "out of memory in the state store");
+    }
+    sp_buf_free(&b);
+    return rc;
+}
+
 int sp_agg_partition_run(sp_agg_op *op, int p, sp_agg_partial **partials,
                          int n_partials, int64_t watermark_us,
                          sp_agg_emit_fn emit_fn, void *ud, sp_agg_stats *st,
@@ -325,10 +410,27 @@ int sp_agg_partition_run(sp_agg_op *op, int p, sp_agg_partial **partials,
     }
     bool use_wm = s->mode != 2 && s->et_key >= 0 && watermark_us != INT64_MIN;
     int rc = 0;
+    if (s->window_key >= 0 && s->window.session) {
+        sp_htab **tabs = sp_calloc((size_t)n_partials + 1, sizeof *tabs);
+        if (!tabs) return sp_err_set(err, SP_ENOMEM, "out of memory");
+        for (int i = 0; i < n_partials; i++) tabs[i] = &partials[i]->tab;
+        rc = sp_session_merge(s, store, p, op->n_parts, tabs, n_partials,
+                              watermark_us, st, err);
+        sp_free(tabs);
+        if (rc) return rc;
+        n_partials = 0; /* merged: on to the output */
+    }
     sp_htab updated; /* keys changed in this batch (update mode) */
     bool track = s->mode == 1;
     if (track && sp_htab_init(&updated, 8))
         return sp_err_set(err, SP_ENOMEM, "out of memory");
+    /* variable-size states: the batch's groups as working values */
+    bool var = s->n_var > 0;
+    sp_htab work;
+    if (var && sp_htab_init(&work, s->value_size)) {
+        if (track) sp_htab_free(&updated);
+        return sp_err_set(err, SP_ENOMEM, "out of memory");
+    }
     for (int i = 0; i < n_partials && !rc; i++) {
         sp_htab *t = &partials[i]->tab;
         for (size_t j = 0; j < t->n; j++) {
@@ -338,18 +440,23 @@ int sp_agg_partition_run(sp_agg_op *op, int p, sp_agg_partial **partials,
                 st->rows_dropped_late++;
                 continue;
             }
-            bool is_new;
-            uint8_t *v =
-                sp_state_upsert(store, e->data, e->klen,
-                                s->value_size ? s->value_size : 8, &is_new);
-            if (!v) {
-                rc = sp_err_set(err, SP_ENOMEM,
-                                "out of memory in the state "
-                                "store");
-                break;
+            if (var) {
+                rc = merge_var(s, store, &work, e, err);
+                if (rc) break;
+            } else {
+                bool is_new;
+                uint8_t *v =
+                    sp_state_upsert(store, e->data, e->klen,
+                                    s->value_size ? s->value_size : 8, &is_new);
+                if (!v) {
+                    rc = sp_err_set(err, SP_ENOMEM,
+                                    "out of memory in the state "
+                                    "store");
+                    break;
+                }
+                for (int a = 0; a < s->n_aggs; a++)
+                    sp_agg_merge(&s->aggs[a], v, sp_hentry_val(e));
             }
-            for (int a = 0; a < s->n_aggs; a++)
-                sp_agg_merge(&s->aggs[a], v, sp_hentry_val(e));
             if (track) {
                 bool nw;
                 if (!sp_htab_upsert(&updated, e->data, e->klen, e->hash, &nw)) {
@@ -358,6 +465,12 @@ int sp_agg_partition_run(sp_agg_op *op, int p, sp_agg_partial **partials,
                 }
             }
         }
+    }
+    if (var) {
+        if (!rc) rc = store_work(s, store, &work, err);
+        for (size_t j = 0; j < work.n; j++)
+            sp_aggv_free(s->aggs, s->n_aggs, sp_hentry_val(work.order[j]));
+        sp_htab_free(&work);
     }
     emitter em = {s, sp_arena_create(1 << 16), NULL, NULL, 0, emit_fn, ud, 0};
     em.keys = sp_malloc(CHUNK * sizeof *em.keys);

@@ -1487,6 +1487,11 @@ char *sp_plan_item_name(actx *c, const sp_ast_item *it, const char *sql)
     if (it->alias) return sp_arena_strdup(c->a, it->alias);
     if (it->expr->kind == SP_A_IDENT)
         return sp_arena_strdup(c->a, it->expr->parts[it->expr->n_parts - 1]);
+    /* Spark names an unaliased window column by the function */
+    if (it->expr->kind == SP_A_CALL && it->expr->n_parts == 1 &&
+        (!strcasecmp(it->expr->parts[0], "window") ||
+         !strcasecmp(it->expr->parts[0], "session_window")))
+        return sp_arena_strdup(c->a, it->expr->parts[0]);
     return sp_arena_strdup(c->a, sql);
 }
 
@@ -1846,7 +1851,15 @@ int sp_plan_explain(const sp_program *prog, const sp_plan *p, sp_buf *out)
     sp_buf_printf(out, "Exchange hashpartitioning(keys, %d)\n", as->partitions);
     indent(out, d++);
     sp_buf_puts(out, "PartialAggregate");
-    if (as->window_key >= 0) {
+    if (as->window_key >= 0 && as->window.session) {
+        if (as->window.gap_arg >= 0) {
+            sp_buf_puts(out, " [session gap per row]");
+        } else {
+            sp_buf_puts(out, " [session gap ");
+            sp_interval_human(as->window.gap_us, out);
+            sp_buf_puts(out, "]");
+        }
+    } else if (as->window_key >= 0) {
         sp_buf_puts(out, " [window length ");
         sp_interval_human(as->window.length_us, out);
         sp_buf_puts(out, ", slide ");

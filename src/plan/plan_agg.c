@@ -5,7 +5,9 @@
  *
  * 1. Keys: each GROUP BY expression (a SELECT alias or ordinal may stand
  *    for its item) is bound over the query's input; window(ts, length
- *    [, slide [, start]]) becomes a WINDOW key computed from ts.
+ *    [, slide [, start]]) becomes a WINDOW key computed from ts;
+ *    session_window(ts, gap) a session key, moved to the last position
+ *    (op_session.c relies on the other keys being a prefix of the bytes).
  * 2. Aggregates: every aggregate call in the SELECT list and HAVING (one
  *    state per distinct call text), its argument bound over the input.
  * 3. The aggregation's output schema: the keys (named by their alias, their
@@ -16,7 +18,7 @@
  *    bound; a column that is neither grouped nor aggregated is an error.
  * 5. Spark's rules for output modes: append needs a watermark on the
  *    grouping's event time (a window of the watermarked column, or the
- *    column itself).
+ *    column itself); session windows refuse update mode.
  */
 #include "plan/planInt.h"
 
