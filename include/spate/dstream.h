@@ -301,6 +301,14 @@ typedef struct spate_ssc_options {
     int64_t checkpoint_interval_ms; /* data checkpoints of stateful streams
                                        every this long; 0 = the smallest
                                        multiple of the batch >= 10 s */
+    int concurrent_jobs;            /* batches whose output operations may
+                                       run at once (Spark's
+                                       spark.streaming.concurrentJobs);
+                                       0 or 1 = one batch at a time. With
+                                       2, batch T + 1 is computed and its
+                                       outputs start while T's outputs
+                                       still run; batches may then
+                                       complete out of order. */
     void *data;                     /* user slot */
 } spate_ssc_options_t;
 
@@ -363,6 +371,21 @@ SPATE_EXTERN spate_dstream_t *spate_ssc_queue_stream(spate_ssc_t *ssc,
 SPATE_EXTERN int spate_queue_push(spate_dstream_t *queue,
                                   const spate_val_t *recs, size_t n,
                                   int n_parts);
+
+/* New files in a directory (Spark's textFileStream): the batch at T takes
+ * every file that appeared in `dir` since the previous batch, in name
+ * order, one partition per file, one string record per line ('\n'
+ * separated, a trailing '\r' dropped, a last line without '\n' kept).
+ * Each file is read once; names starting with '.' or '_' and
+ * subdirectories are ignored, so a writer should create the file under
+ * such a name (or elsewhere) and rename it into place when complete.
+ * new_files_only: files already there at start are skipped (Spark's
+ * default); otherwise the first batch reads them. A name that leaves the
+ * directory is forgotten: a file created again under it is new. A
+ * missing directory has no files. */
+SPATE_EXTERN spate_dstream_t *spate_ssc_text_file_stream(spate_ssc_t *ssc,
+                                                         const char *dir,
+                                                         int new_files_only);
 
 /* Receivers: a thread per receiver reads records, cuts them into a block
  * every block interval, stores each block (first in the write-ahead log

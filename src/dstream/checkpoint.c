@@ -308,9 +308,19 @@ int sp_dckpt_after_batch(spate_ssc_t *ssc, int64_t t, sp_err *err)
         sp_buf_json_str(&body, fp.data ? fp.data : "", fp.len);
         sp_buf_printf(&body,
                       ",\"batch_ms\":%lld,\"zero\":%lld,\"time\":%lld,"
-                      "\"rdds\":[%s]}\n",
+                      "\"rdds\":[%s],\"files\":[",
                       (long long)ssc->o.batch_ms, (long long)ssc->zero,
                       (long long)t, m.data ? m.data : "");
+        /* File streams: the names read as of t, [[id,[names]],...]. */
+        for (int s = 0, k = 0; s < ssc->n_streams && !rc; s++) {
+            spate_dstream_t *ds = ssc->streams[s];
+            if (ds->kind != DK_FILE) continue;
+            sp_buf_printf(&body, "%s[%d,", k++ ? "," : "", ds->id);
+            rc = sp_dfile_encode(ds, t, &body);
+            if (!rc) rc = sp_buf_putc(&body, ']');
+        }
+        if (!rc) rc = sp_buf_puts(&body, "]}\n");
+        if (rc) rc = sp_err_set(err, SP_ENOMEM, "out of memory");
         sp_buf_free(&fp);
         char *dir = ckpath(a, ssc, "");
         rc = sp_os_mkdirs(dir, err);
@@ -379,6 +389,18 @@ static int recover(spate_ssc_t *ssc, bool *found, sp_err *err)
             spate_rdd_t *r;
             rc = read_rdd(f, rt, &r, err);
             if (!rc && sp_dstream_put(ssc->streams[id - 1], r))
+                rc = sp_err_set(err, SP_ENOMEM, "out of memory");
+        }
+        const sp_json *fs = sp_json_get(j, "files");
+        for (const sp_json *e = fs ? fs->child : NULL; e && !rc; e = e->next) {
+            if (e->kind != SP_JSON_ARR || e->n != 2) continue;
+            int id = (int)e->child->i;
+            if (id < 1 || id > ssc->n_streams ||
+                ssc->streams[id - 1]->kind != DK_FILE) {
+                rc = sp_err_set(err, SP_ECORRUPT, "bad stream id in %s", path);
+                break;
+            }
+            if (sp_dfile_restore(ssc->streams[id - 1], e->child->next))
                 rc = sp_err_set(err, SP_ENOMEM, "out of memory");
         }
         *found = !rc;

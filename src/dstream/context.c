@@ -14,7 +14,8 @@
  * the RDD at T (computed on demand, recursively, through
  * sp_dstream_get) and runs; then RDDs older than each stream's keep are
  * dropped. Batches run one at a time, on the thread that advanced the
- * clock or on the generator thread.
+ * clock or on the generator thread; with concurrent_jobs > 1 the outputs
+ * of up to that many batches run at once on job threads (see below).
  */
 #include "dstream/dstreamInt.h"
 
@@ -97,6 +98,7 @@ SPATE_EXTERN int spate_ssc_create(const spate_ssc_options_t *o,
     }
     pthread_mutex_init(&ssc->lock, NULL);
     pthread_cond_init(&ssc->cond, NULL);
+    pthread_mutex_init(&ssc->pool_lock, NULL);
     atomic_store(&ssc->manual_now, o->start_ms);
     sp_err_clear(&ssc->gerr);
     sp_err_clear(&ssc->run_err);
@@ -107,6 +109,7 @@ SPATE_EXTERN int spate_ssc_create(const spate_ssc_options_t *o,
 static void stream_free(spate_dstream_t *ds)
 {
     sp_drecv_free(ds);
+    sp_dfile_free(ds);
     for (int i = 0; i < ds->n_rdds; i++) sp_drdd_unref(ds->rdds[i]);
     sp_free(ds->rdds);
     for (dqitem *q = ds->q_head; q;) {
@@ -132,6 +135,7 @@ SPATE_EXTERN void spate_ssc_destroy(spate_ssc_t *ssc)
     sp_pool_destroy(ssc->pool);
     pthread_mutex_destroy(&ssc->lock);
     pthread_cond_destroy(&ssc->cond);
+    pthread_mutex_destroy(&ssc->pool_lock);
     sp_free(ssc);
 }
 
@@ -689,7 +693,7 @@ spate_rdd_t *sp_dstream_get(spate_dstream_t *ds, int64_t t, int *rc,
     if (!sp_dstream_valid_time(ds, t)) return NULL;
     for (int i = ds->n_rdds - 1; i >= 0; i--)
         if (ds->rdds[i]->time == t) return ds->rdds[i];
-    if (ds->kind == DK_QUEUE || ds->kind == DK_SOCKET) return NULL;
+    if (sp_dstream_is_input(ds)) return NULL;
     spate_rdd_t *r = NULL;
     *rc = sp_dstream_compute(ds, t, &r, err);
     if (*rc || !r) return NULL;
@@ -780,18 +784,38 @@ static int gen_queue(spate_dstream_t *ds, int64_t t, sp_err *err)
 }
 
 static int64_t now_ms(spate_ssc_t *ssc);
+static void record_error(spate_ssc_t *ssc, int rc, const sp_err *e);
 
-static int run_batch(spate_ssc_t *ssc, int64_t t, sp_err *err)
+/* Every input stream generates its RDD at t. */
+static int gen_inputs(spate_ssc_t *ssc, int64_t t, sp_err *err)
 {
     int rc = 0;
-    int64_t start_ms = now_ms(ssc), start_us = sp_clock_mono_us();
     for (int s = 0; s < ssc->n_streams && !rc; s++) {
         spate_dstream_t *ds = ssc->streams[s];
         if (ds->kind == DK_QUEUE)
             rc = gen_queue(ds, t, err);
         else if (ds->kind == DK_SOCKET)
             rc = sp_drecv_gen(ds, t, err);
+        else if (ds->kind == DK_FILE)
+            rc = sp_dfile_gen(ds, t, err);
     }
+    return rc;
+}
+
+/* Batch t completed: receivers drop its blocks and feed their estimators. */
+static void inputs_done(spate_ssc_t *ssc, int64_t t, int64_t start_ms,
+                        int64_t end_ms)
+{
+    for (int s = 0; s < ssc->n_streams; s++)
+        if (ssc->streams[s]->kind == DK_SOCKET)
+            sp_drecv_batch_done(ssc->streams[s], t, start_ms, end_ms);
+}
+
+/* One batch, outputs included, on the calling thread (concurrent_jobs 1). */
+static int run_batch(spate_ssc_t *ssc, int64_t t, sp_err *err)
+{
+    int64_t start_ms = now_ms(ssc), start_us = sp_clock_mono_us();
+    int rc = gen_inputs(ssc, t, err);
     for (int i = 0; i < ssc->n_outs && !rc; i++) {
         doutput *o = &ssc->outs[i];
         spate_rdd_t *r = sp_dstream_get(o->ds, t, &rc, err);
@@ -799,14 +823,193 @@ static int run_batch(spate_ssc_t *ssc, int64_t t, sp_err *err)
     }
     if (!rc) rc = sp_dckpt_after_batch(ssc, t, err);
     drop_old(ssc, t);
-    if (!rc) {
-        int64_t end_ms = start_ms + (sp_clock_mono_us() - start_us) / 1000;
-        for (int s = 0; s < ssc->n_streams; s++)
-            if (ssc->streams[s]->kind == DK_SOCKET)
-                sp_drecv_batch_done(ssc->streams[s], t, start_ms, end_ms);
-    }
+    if (!rc)
+        inputs_done(ssc, t, start_ms,
+                    start_ms + (sp_clock_mono_us() - start_us) / 1000);
     atomic_fetch_add(&ssc->batches_done, 1);
     return rc;
+}
+
+/* ------------------------------------------------------------------------
+ * Concurrent jobs (Spark's spark.streaming.concurrentJobs)
+ *
+ * The driver (the generator thread, or the thread calling advance)
+ * generates batch T as before -- inputs, then the RDD of every output
+ * operation, whose tasks run on the pool -- but instead of running the
+ * outputs it queues the batch, holding a reference on each RDD, and goes
+ * on with T + 1. concurrent_jobs job threads take queued batches in time
+ * order and run their output operations (in registration order within a
+ * batch). The driver reaps finished batches in time order: checkpoint,
+ * drop old RDDs, receiver WAL and rate estimator, unreference the RDDs;
+ * so RDD refcounts and the stream stores stay driver-only, and a state
+ * checkpoint never names a batch whose predecessors are unfinished.
+ * sp_pool runs one job at a time, so stages of concurrent jobs take turns
+ * on it (sp_dsched_run's pool_lock); a foreachRDD or print callback runs
+ * on its job thread without the pool.
+ * ---------------------------------------------------------------------- */
+
+static _Thread_local spate_ssc_t *tl_job_ssc; /* set on job threads */
+
+static void dbatch_free(spate_ssc_t *ssc, dbatch *b)
+{
+    if (!b) return;
+    for (int i = 0; b->rdds && i < ssc->n_outs; i++) sp_drdd_unref(b->rdds[i]);
+    sp_free(b->rdds);
+    sp_free(b);
+}
+
+/* Driver: completes the finished batches at the head of the queue. */
+static void reap(spate_ssc_t *ssc)
+{
+    for (;;) {
+        pthread_mutex_lock(&ssc->lock);
+        dbatch *b = ssc->pend_head;
+        if (!b || !b->done) {
+            pthread_mutex_unlock(&ssc->lock);
+            return;
+        }
+        ssc->pend_head = b->next;
+        if (!ssc->pend_head) ssc->pend_tail = NULL;
+        pthread_mutex_unlock(&ssc->lock);
+        if (!b->skipped && !b->rc) {
+            sp_err e;
+            sp_err_clear(&e);
+            int rc = sp_dckpt_after_batch(ssc, b->t, &e);
+            if (rc)
+                record_error(ssc, rc, &e);
+            else
+                inputs_done(ssc, b->t, b->start_ms,
+                            b->start_ms + (b->end_us - b->start_us) / 1000);
+        }
+        drop_old(ssc, b->t);
+        if (!b->skipped) atomic_fetch_add(&ssc->batches_done, 1);
+        dbatch_free(ssc, b);
+    }
+}
+
+/* Driver: waits until every queued batch finished, reaping them. */
+static void drain(spate_ssc_t *ssc)
+{
+    for (;;) {
+        reap(ssc);
+        pthread_mutex_lock(&ssc->lock);
+        bool more = ssc->pend_head != NULL;
+        if (more && !ssc->pend_head->done)
+            pthread_cond_wait(&ssc->cond, &ssc->lock);
+        pthread_mutex_unlock(&ssc->lock);
+        if (!more) return;
+    }
+}
+
+static void *job_main(void *arg)
+{
+    spate_ssc_t *ssc = arg;
+    tl_job_ssc = ssc;
+    pthread_mutex_lock(&ssc->lock);
+    for (;;) {
+        dbatch *b = ssc->pend_head;
+        while (b && b->taken) b = b->next;
+        if (!b) {
+            if (ssc->jobs_quit) break;
+            pthread_cond_wait(&ssc->cond, &ssc->lock);
+            continue;
+        }
+        b->taken = true;
+        /* After an error or a non-graceful stop, queued outputs are
+         * dropped, as Spark's job executor is shut down. */
+        bool skip = ssc->run_rc != 0 || (ssc->stopping && !ssc->graceful);
+        pthread_mutex_unlock(&ssc->lock);
+        sp_err e;
+        sp_err_clear(&e);
+        int rc = 0;
+        for (int i = 0; i < ssc->n_outs && !rc && !skip; i++)
+            if (b->rdds[i])
+                rc = sp_doutput_run(ssc, &ssc->outs[i], b->rdds[i], &e);
+        if (rc) record_error(ssc, rc, &e);
+        pthread_mutex_lock(&ssc->lock);
+        b->end_us = sp_clock_mono_us();
+        b->rc = rc;
+        b->skipped = skip;
+        b->done = true;
+        pthread_cond_broadcast(&ssc->cond);
+    }
+    pthread_mutex_unlock(&ssc->lock);
+    return NULL;
+}
+
+/* Driver: generates batch t and queues its outputs for the job threads. */
+static int submit_batch(spate_ssc_t *ssc, int64_t t, sp_err *err)
+{
+    reap(ssc);
+    dbatch *b = sp_calloc(1, sizeof *b);
+    if (b)
+        b->rdds =
+            sp_calloc((size_t)(ssc->n_outs ? ssc->n_outs : 1), sizeof *b->rdds);
+    if (!b || !b->rdds) {
+        dbatch_free(ssc, b);
+        return sp_err_set(err, SP_ENOMEM, "out of memory");
+    }
+    b->t = t;
+    b->start_ms = now_ms(ssc);
+    b->start_us = sp_clock_mono_us();
+    int rc = gen_inputs(ssc, t, err);
+    for (int i = 0; i < ssc->n_outs && !rc; i++) {
+        spate_rdd_t *r = sp_dstream_get(ssc->outs[i].ds, t, &rc, err);
+        if (!rc && r) {
+            sp_drdd_ref(r);
+            b->rdds[i] = r;
+        }
+    }
+    if (rc) {
+        dbatch_free(ssc, b);
+        return rc;
+    }
+    pthread_mutex_lock(&ssc->lock);
+    if (ssc->jobs_quit) /* stopped from inside this batch: nobody runs it */
+        b->taken = b->done = b->skipped = true;
+    if (ssc->pend_tail)
+        ssc->pend_tail->next = b;
+    else
+        ssc->pend_head = b;
+    ssc->pend_tail = b;
+    pthread_cond_broadcast(&ssc->cond);
+    pthread_mutex_unlock(&ssc->lock);
+    return 0;
+}
+
+/* Stops and joins the job threads (their queued batches run, or are
+ * dropped after a non-graceful stop), then reaps what is left. */
+static void jobs_stop(spate_ssc_t *ssc)
+{
+    if (!ssc->n_jobs) return;
+    pthread_mutex_lock(&ssc->lock);
+    ssc->jobs_quit = true;
+    pthread_cond_broadcast(&ssc->cond);
+    pthread_mutex_unlock(&ssc->lock);
+    for (int i = 0; i < ssc->n_jobs; i++) pthread_join(ssc->jobs[i], NULL);
+    sp_free(ssc->jobs);
+    ssc->jobs = NULL;
+    ssc->n_jobs = 0;
+    reap(ssc);
+}
+
+static int jobs_start(spate_ssc_t *ssc, sp_err *err)
+{
+    int n = ssc->o.concurrent_jobs;
+    if (n <= 1) return 0;
+    if (!(ssc->jobs = sp_calloc((size_t)n, sizeof *ssc->jobs)))
+        return sp_err_set(err, SP_ENOMEM, "out of memory");
+    ssc->jobs_quit = false;
+    for (int i = 0; i < n; i++) {
+        if (pthread_create(&ssc->jobs[i], NULL, job_main, ssc) != 0) {
+            int e = errno;
+            jobs_stop(ssc);
+            return sp_err_sys(err, SP_EINTERNAL, e,
+                              "cannot start the job threads");
+        }
+        ssc->n_jobs = i + 1;
+    }
+    return 0;
 }
 
 /* keep(p) = max(base, max over children c of keep(c) + window(c)). */
@@ -857,8 +1060,14 @@ static void record_error(spate_ssc_t *ssc, int rc, const sp_err *e)
 static void *generator(void *arg)
 {
     spate_ssc_t *ssc = arg;
+    bool conc = ssc->o.concurrent_jobs > 1;
     pthread_mutex_lock(&ssc->lock);
     for (;;) {
+        if (conc) { /* woken by a finished job, or the clock */
+            pthread_mutex_unlock(&ssc->lock);
+            reap(ssc);
+            pthread_mutex_lock(&ssc->lock);
+        }
         if (ssc->stopping && !ssc->graceful) break;
         int64_t t = ssc->next_batch;
         int64_t now = now_ms(ssc);
@@ -876,10 +1085,15 @@ static void *generator(void *arg)
         pthread_mutex_unlock(&ssc->lock);
         sp_err e;
         sp_err_clear(&e);
-        int rc = run_batch(ssc, t, &e);
+        int rc = conc ? submit_batch(ssc, t, &e) : run_batch(ssc, t, &e);
         if (rc) record_error(ssc, rc, &e);
         pthread_mutex_lock(&ssc->lock);
         if (rc || last) break;
+    }
+    if (conc) {
+        pthread_mutex_unlock(&ssc->lock);
+        drain(ssc); /* outputs of the batches generated so far */
+        pthread_mutex_lock(&ssc->lock);
     }
     ssc->stopped = true;
     pthread_cond_broadcast(&ssc->cond);
@@ -927,22 +1141,33 @@ SPATE_EXTERN int spate_ssc_start(spate_ssc_t *ssc, spate_error_t *perr)
     ssc->started = true;
     for (int s = 0; s < ssc->n_streams; s++) {
         spate_dstream_t *ds = ssc->streams[s];
-        if (ds->kind == DK_SOCKET && sp_drecv_start(ds, &err)) {
+        int rc = 0;
+        if (ds->kind == DK_SOCKET)
+            rc = sp_drecv_start(ds, &err);
+        else if (ds->kind == DK_FILE)
+            rc = sp_dfile_start(ds, &err);
+        if (rc) {
             to_pub(perr, &err);
             for (int k = 0; k < s; k++) sp_drecv_stop(ssc->streams[k]);
             ssc->started = false;
             return err.code;
         }
     }
-    if (!ssc->o.manual_clock) {
+    int rc = jobs_start(ssc, &err);
+    if (!rc && !ssc->o.manual_clock) {
         if (pthread_create(&ssc->thread, NULL, generator, ssc) != 0) {
-            sp_err_sys(&err, SP_EINTERNAL, errno,
-                       "cannot start the generator thread");
-            to_pub(perr, &err);
-            ssc->started = false;
-            return SP_EINTERNAL;
+            rc = sp_err_sys(&err, SP_EINTERNAL, errno,
+                            "cannot start the generator thread");
+            jobs_stop(ssc);
+        } else {
+            ssc->thread_started = true;
         }
-        ssc->thread_started = true;
+    }
+    if (rc) {
+        to_pub(perr, &err);
+        for (int s = 0; s < ssc->n_streams; s++) sp_drecv_stop(ssc->streams[s]);
+        ssc->started = false;
+        return rc;
     }
     return 0;
 }
@@ -963,17 +1188,31 @@ SPATE_EXTERN int spate_ssc_advance(spate_ssc_t *ssc, int64_t ms,
         to_pub(perr, &ssc->run_err);
         return ssc->run_rc;
     }
+    bool conc = ssc->o.concurrent_jobs > 1;
+    int rc = 0;
     while (ssc->next_batch <= now) {
+        if (conc) {
+            pthread_mutex_lock(&ssc->lock);
+            bool halt = ssc->run_rc != 0 || ssc->stopping;
+            pthread_mutex_unlock(&ssc->lock);
+            if (halt) break;
+        }
         int64_t t = ssc->next_batch;
         ssc->next_batch += ssc->o.batch_ms;
-        int rc = run_batch(ssc, t, &err);
-        if (rc) {
-            record_error(ssc, rc, &err);
-            to_pub(perr, &err);
-            return rc;
-        }
+        rc = conc ? submit_batch(ssc, t, &err) : run_batch(ssc, t, &err);
+        if (rc) break;
     }
-    return 0;
+    if (conc) drain(ssc); /* every batch due has run when advance returns */
+    if (rc) {
+        record_error(ssc, rc, &err);
+        to_pub(perr, &err);
+        return rc;
+    }
+    pthread_mutex_lock(&ssc->lock);
+    rc = ssc->run_rc; /* a job thread's error */
+    if (rc) to_pub(perr, &ssc->run_err);
+    pthread_mutex_unlock(&ssc->lock);
+    return rc;
 }
 
 SPATE_EXTERN int spate_ssc_await_termination(spate_ssc_t *ssc,
@@ -1019,10 +1258,14 @@ SPATE_EXTERN void spate_ssc_stop(spate_ssc_t *ssc, int graceful)
     bool join =
         ssc->thread_started && !pthread_equal(pthread_self(), ssc->thread);
     pthread_mutex_unlock(&ssc->lock);
+    /* From an output callback on a job thread: only ask. The generator
+     * waits for this job; the thread that destroys the context joins. */
+    if (tl_job_ssc == ssc) return;
     if (join) {
         pthread_join(ssc->thread, NULL);
         ssc->thread_started = false;
     }
+    jobs_stop(ssc);
     pthread_mutex_lock(&ssc->lock);
     if (!ssc->thread_started) ssc->stopped = true;
     pthread_cond_broadcast(&ssc->cond);

@@ -228,7 +228,11 @@ int sp_dsched_run(spate_ssc_t *ssc, djob *j, sp_err *err)
     pthread_cond_init(&s.cond, NULL);
     int workers = ssc->o.speculation ? ssc->threads : SP_MIN(ssc->threads, n);
     if (workers < 1) workers = 1;
+    /* Concurrent jobs share the pool, which runs one job at a time. */
+    bool excl = workers > 1 && ssc->o.concurrent_jobs > 1;
+    if (excl) pthread_mutex_lock(&ssc->pool_lock);
     sp_pool_run(ssc->pool, workers, worker, &s);
+    if (excl) pthread_mutex_unlock(&ssc->pool_lock);
     pthread_mutex_destroy(&s.lock);
     pthread_cond_destroy(&s.cond);
     int rc = s.rc;

@@ -876,6 +876,171 @@ TEST(speculation_of_straggler)
     spate_ssc_destroy(ssc);
 }
 
+/* ---- concurrent jobs: job time pipelining ------------------------------ */
+
+/* Per-batch outputs in slots (jobs of different batches may finish out of
+ * order), each "T:[sorted records]". */
+typedef struct slots {
+    char s[16][512];
+    _Atomic int in_flight, max_in_flight;
+    int64_t sleep_ms;
+} slots;
+
+static void format_sorted(const spate_rdd_t *r, int64_t t, char *out,
+                          size_t cap)
+{
+    coll *c = calloc(1, sizeof *c);
+    collect(r, t, c);
+    size_t n = c->len < cap ? c->len : cap - 1;
+    memcpy(out, c->buf, n);
+    out[n] = 0;
+    free(c);
+}
+
+static int slow_output(const spate_rdd_t *r, int64_t t, void *ud)
+{
+    slots *s = ud;
+    int now = atomic_fetch_add(&s->in_flight, 1) + 1;
+    int m = atomic_load(&s->max_in_flight);
+    while (now > m && !atomic_compare_exchange_weak(&s->max_in_flight, &m, now))
+        ;
+    format_sorted(r, t, s->s[(t / 1000) % 16], sizeof s->s[0]);
+    struct timespec ts = {0, (long)s->sleep_ms * 1000000L};
+    nanosleep(&ts, NULL); /* the slow output operation */
+    atomic_fetch_sub(&s->in_flight, 1);
+    return 0;
+}
+
+static int fast_output(const spate_rdd_t *r, int64_t t, void *ud)
+{
+    slots *s = ud;
+    format_sorted(r, t, s->s[(t / 1000) % 16], sizeof s->s[0]);
+    return 0;
+}
+
+/* Word count per batch and running, 6 batches in one advance; returns the
+ * elapsed ms and both outputs in time order. */
+static int64_t pipelined_run(int concurrent, slots *run, slots *per, char *all,
+                             size_t cap)
+{
+    spate_ssc_options_t o;
+    spate_ssc_options_init(&o);
+    o.batch_ms = 1000;
+    o.manual_clock = 1;
+    o.threads = 2;
+    o.concurrent_jobs = concurrent;
+    spate_ssc_t *ssc;
+    spate_error_t err;
+    OKP(spate_ssc_create(&o, &ssc, &err), &err);
+    spate_dstream_t *q = spate_ssc_queue_stream(ssc, 1);
+    spate_dstream_t *pairs = spate_dstream_map(
+        spate_dstream_flat_map(q, split_words, NULL), to_pair1, NULL);
+    spate_dstream_foreach_rdd(
+        spate_dstream_update_state_by_key(pairs, running_sum, 2, NULL),
+        slow_output, run);
+    spate_dstream_foreach_rdd(
+        spate_dstream_reduce_by_key(pairs, spate_reduce_sum, 2, NULL),
+        fast_output, per);
+    start(ssc);
+    const char *text[6] = {"a b a", "b c", "", "a a d", "d", "c b a"};
+    for (int b = 0; b < 6; b++) push_words(q, text[b], 2);
+    int64_t t0 = sp_clock_mono_us();
+    advance(ssc, 6000); /* every batch has run when it returns */
+    int64_t ms = (sp_clock_mono_us() - t0) / 1000;
+    ASSERT_EQ_INT(spate_ssc_batches_done(ssc), 6);
+    spate_ssc_destroy(ssc);
+    size_t n = 0;
+    for (int b = 1; b <= 6; b++)
+        n += (size_t)snprintf(all + n, cap - n, "%s%s", run->s[b], per->s[b]);
+    return ms;
+}
+
+TEST(concurrent_jobs_pipeline_batches)
+{
+    static slots run1 = {.sleep_ms = 150}, per1, run2 = {.sleep_ms = 150}, per2;
+    static char seq[8192], conc[8192];
+    int64_t t_seq = pipelined_run(1, &run1, &per1, seq, sizeof seq);
+    int64_t t_conc = pipelined_run(2, &run2, &per2, conc, sizeof conc);
+    printf("  6 batches, a 150 ms output each: %lld ms one at a time, "
+           "%lld ms with concurrent_jobs = 2\n",
+           (long long)t_seq, (long long)t_conc);
+    /* Output per batch unchanged (running state included). */
+    ASSERT_EQ_STR(conc, seq);
+    ASSERT(strstr(seq, "6000:[(a,5) (b,3) (c,2) (d,2)]\n"
+                       "6000:[(a,1) (b,1) (c,1)]\n"));
+    /* Batch T + 1's output ran while T's was still running. */
+    ASSERT_EQ_INT(run1.max_in_flight, 1);
+    ASSERT_EQ_INT(run2.max_in_flight, 2);
+    ASSERT(t_seq >= 6 * 150);
+    ASSERT(t_conc < t_seq * 3 / 4);
+}
+
+static int fail_at_3000(const spate_rdd_t *r, int64_t t, void *ud)
+{
+    return t == 3000 ? -7 : 0;
+}
+
+TEST(concurrent_jobs_error_stops)
+{
+    spate_ssc_options_t o;
+    spate_ssc_options_init(&o);
+    o.batch_ms = 1000;
+    o.manual_clock = 1;
+    o.threads = 2;
+    o.concurrent_jobs = 3;
+    spate_ssc_t *ssc;
+    spate_error_t err;
+    OKP(spate_ssc_create(&o, &ssc, &err), &err);
+    spate_dstream_t *q = spate_ssc_queue_stream(ssc, 1);
+    spate_dstream_foreach_rdd(q, fail_at_3000, NULL);
+    start(ssc);
+    ASSERT(spate_ssc_advance(ssc, 5000, &err) != 0);
+    ASSERT(strstr(err.message, "foreachRDD callback failed (-7) at 3000 ms"));
+    ASSERT(spate_ssc_await_termination(ssc, 0, &err) != 0);
+    spate_ssc_destroy(ssc);
+}
+
+static _Atomic int g_seen_batches[8];
+static int slow_count(const spate_rdd_t *r, int64_t t, void *ud)
+{
+    for (size_t i = 0; i < spate_rdd_count(r); i++) {
+        int64_t v = spate_rdd_get(r, i)->u.i;
+        if (v >= 0 && v < 8) atomic_fetch_add(&g_seen_batches[v], 1);
+    }
+    struct timespec ts = {0, 80 * 1000000L}; /* slower than the interval */
+    nanosleep(&ts, NULL);
+    return 0;
+}
+
+TEST(concurrent_jobs_real_clock_graceful_stop)
+{
+    spate_ssc_options_t o;
+    spate_ssc_options_init(&o);
+    o.batch_ms = 50;
+    o.threads = 2;
+    o.concurrent_jobs = 2;
+    spate_ssc_t *ssc;
+    spate_error_t err;
+    OKP(spate_ssc_create(&o, &ssc, &err), &err);
+    spate_dstream_t *q = spate_ssc_queue_stream(ssc, 1);
+    spate_dstream_foreach_rdd(q, slow_count, NULL);
+    for (int b = 0; b < 8; b++) {
+        spate_val_t v = spate_int(b);
+        spate_queue_push(q, &v, 1, 1);
+    }
+    start(ssc);
+    int64_t deadline = sp_clock_mono_us() + 5000000;
+    while (atomic_load(&g_seen_batches[7]) == 0 &&
+           sp_clock_mono_us() < deadline) {
+        struct timespec ts = {0, 10 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    spate_ssc_stop(ssc, 1);
+    ASSERT_EQ_INT(spate_ssc_await_termination(ssc, -1, &err), 0);
+    for (int b = 0; b < 8; b++) ASSERT_EQ_INT(g_seen_batches[b], 1);
+    spate_ssc_destroy(ssc);
+}
+
 /* ---- real clock -------------------------------------------------------- */
 
 static int stop_after_two(const spate_rdd_t *r, int64_t t, void *ud)
@@ -935,5 +1100,8 @@ int main(int argc, char **argv)
                       TEST_CASE(task_failing_too_often_fails_the_batch),
                       TEST_CASE(speculation_of_straggler),
                       TEST_CASE(real_clock_start_stop),
+                      TEST_CASE(concurrent_jobs_pipeline_batches),
+                      TEST_CASE(concurrent_jobs_error_stops),
+                      TEST_CASE(concurrent_jobs_real_clock_graceful_stop),
                       {0}});
 }
