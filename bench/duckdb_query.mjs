@@ -10,6 +10,12 @@
 //          -- the stateless workload: file in -> filter/project -> file out
 //   count  SELECT count(*) FROM read_json(F, ...) -- the cost of reading
 //   viewcount  SELECT count(*) ... WHERE event_type = 'view' (no writing)
+//   ysb    the YSB query: views joined to the campaigns table (--campaigns
+//          C, CSV with a header), count per campaign per 10 s tumbling
+//          window, COPY ... TO O (FORMAT JSON); the window is written as
+//          spate writes it: {"start":"...Z","end":"...Z"} (ISO, ms, UTC)
+//   hicard SELECT k, count(*) AS n, sum(v) AS s FROM read_json(F) GROUP BY k
+//          on kv_gen's {"k":..,"v":..} lines, COPY ... TO O (FORMAT JSON)
 //
 // read_json gets the declared schema (columns={...}), as spate's CREATE
 // SOURCE does, so DuckDB does no type sniffing.
@@ -33,10 +39,12 @@ function parseArgs(argv) {
       case '--out': a.out = v; i++; break;
       case '--threads': a.threads = v; i++; break;
       case '--mode': a.mode = v; i++; break;
+      case '--campaigns': a.campaigns = v; i++; break;
       case '--preserve-order': a.preserveOrder = v; i++; break;
       case '-h': case '--help':
         console.log('usage: node duckdb_query.mjs --file F --threads N ' +
-          '--mode copy|count|viewcount [--out O] [--preserve-order true|false]');
+          '--mode copy|count|viewcount|ysb|hicard [--out O] [--campaigns C] ' +
+          '[--preserve-order true|false]');
         process.exit(0);
       default:
         console.error(`duckdb_query: unknown argument ${k}`);
@@ -44,7 +52,12 @@ function parseArgs(argv) {
     }
   }
   if (!a.file) { console.error('duckdb_query: --file is required'); process.exit(2); }
-  if (a.mode === 'copy' && !a.out) { console.error('duckdb_query: --out is required for copy'); process.exit(2); }
+  if (['copy', 'ysb', 'hicard'].includes(a.mode) && !a.out) {
+    console.error(`duckdb_query: --out is required for ${a.mode}`); process.exit(2);
+  }
+  if (a.mode === 'ysb' && !a.campaigns) {
+    console.error('duckdb_query: --campaigns is required for ysb'); process.exit(2);
+  }
   if (!/^[1-9][0-9]*$/.test(a.threads)) { console.error('duckdb_query: bad --threads'); process.exit(2); }
   return a;
 }
@@ -70,6 +83,28 @@ switch (args.mode) {
   case 'viewcount':
     sql = `SELECT count(*) AS n FROM ${scan} WHERE event_type = 'view'`;
     break;
+  case 'ysb': {
+    // Spark's tumbling window: [floor(t / 10 s) * 10 s, + 10 s), in UTC.
+    const iso = (ms) => `strftime(epoch_ms(${ms}), '%Y-%m-%dT%H:%M:%S.%gZ')`;
+    const camps = `read_csv(${sqlStr(args.campaigns)}, header = true, ` +
+      "columns = {ad_id: 'VARCHAR', campaign_id: 'VARCHAR'})";
+    sql = 'COPY (SELECT c.campaign_id, ' +
+      `struct_pack("start" := ${iso('ws')}, "end" := ${iso('ws + 10000')}) AS w, ` +
+      'count(*) AS views ' +
+      'FROM (SELECT ad_id, (event_time // 10000) * 10000 AS ws ' +
+      `      FROM ${scan} WHERE event_type = 'view') e ` +
+      `JOIN ${camps} c ON e.ad_id = c.ad_id ` +
+      'GROUP BY c.campaign_id, e.ws) ' +
+      `TO ${sqlStr(args.out)} (FORMAT JSON)`;
+    break;
+  }
+  case 'hicard': {
+    const kv = `read_json(${sqlStr(args.file)}, format = 'newline_delimited', ` +
+      "columns = {k: 'BIGINT', v: 'BIGINT'})";
+    sql = `COPY (SELECT k, count(*) AS n, sum(v) AS s FROM ${kv} GROUP BY k) ` +
+      `TO ${sqlStr(args.out)} (FORMAT JSON)`;
+    break;
+  }
   default:
     console.error(`duckdb_query: unknown mode ${args.mode}`);
     process.exit(2);

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# bench/run.sh -- spate against DuckDB on Yahoo Streaming Benchmark events,
-# per core. See bench/README.md.
+# bench/run.sh -- spate against DuckDB, per core, on the same generated
+# data. See bench/README.md.
 #
-#   bash bench/run.sh                 full run (4M events, 0.98 GB)
-#   QUICK=1 bash bench/run.sh         CI smoke size (200k events), 1 rep
+#   bash bench/run.sh                 full run (4M events, 0.98 GB; 5M kv rows)
+#   QUICK=1 bash bench/run.sh         CI smoke size (200k events; 500k kv rows), 1 rep
 #
 # Environment:
 #   EVENTS=N       events to generate (default 4000000; QUICK=1: 200000)
@@ -13,14 +13,23 @@
 #                  is reported (default 5; QUICK=1: 1)
 #   SPATE=path     spate binary (default build/release/spate)
 #   GEN=path       generator (default build/release/ysb_gen)
+#   KVGEN=path     hicard generator (default build/release/kv_gen)
+#   WORKLOADS="stateless ysb hicard"  which workloads to run, in order
+#   KV_ROWS=N      hicard rows (default 5000000; QUICK=1: 500000)
+#   KV_KEYS=K      hicard distinct keys (default 1000000; QUICK=1: 100000)
 #   TMPDIR         where outputs and checkpoints go (removed at exit)
 #   SKIP_DUCKDB=1  spate only (no ratio)
 #   CHECK_CONTENT=0  skip comparing the sorted outputs of spate and DuckDB
 #
-# Workload "stateless": SELECT ad_id, event_time FROM events
-# WHERE event_type = 'view': a JSON-lines file in, JSON-lines files out.
-# Appends one JSON record per run to bench/results/<date>-stateless.jsonl
-# (QUICK=1: to the git-ignored bench/results/quick-stateless.jsonl.tmp).
+# Workloads (each appends one JSON record per run to
+# bench/results/<date>-<workload>.jsonl; QUICK=1: to the git-ignored
+# bench/results/quick-<workload>.jsonl.tmp):
+#   stateless  SELECT ad_id, event_time FROM events WHERE event_type = 'view':
+#              a JSON-lines file in, JSON-lines files out
+#   ysb        the Yahoo Streaming Benchmark query: views joined to the
+#              campaigns table, count per campaign per 10 s tumbling window
+#   hicard     SELECT k, count(*), sum(v) GROUP BY k over KV_KEYS distinct
+#              keys (update mode, one batch)
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -30,10 +39,16 @@ QUICK=${QUICK:-0}
 if [ "$QUICK" = 1 ]; then
   EVENTS=${EVENTS:-200000}
   REPS=${REPS:-1}
+  KV_ROWS=${KV_ROWS:-500000}
+  KV_KEYS=${KV_KEYS:-100000}
 else
   EVENTS=${EVENTS:-4000000}
   REPS=${REPS:-5}
+  KV_ROWS=${KV_ROWS:-5000000}
+  KV_KEYS=${KV_KEYS:-1000000}
 fi
+WORKLOADS=${WORKLOADS:-stateless ysb hicard}
+has() { case " $WORKLOADS " in *" $1 "*) return 0 ;; esac; return 1; }
 SEED=${SEED:-42}
 NPROC=$(nproc)
 if [ -z "${THREADS:-}" ]; then
@@ -42,6 +57,7 @@ if [ -z "${THREADS:-}" ]; then
 fi
 SPATE=${SPATE:-build/release/spate}
 GEN=${GEN:-build/release/ysb_gen}
+KVGEN=${KVGEN:-build/release/kv_gen}
 SKIP_DUCKDB=${SKIP_DUCKDB:-0}
 CHECK_CONTENT=${CHECK_CONTENT:-1}
 
@@ -49,6 +65,12 @@ die() { echo "bench: FAILED: $*" >&2; exit 1; }
 
 [ -x "$SPATE" ] || die "$SPATE not found: build it first (make build)"
 [ -x "$GEN" ] || die "$GEN not found: build it first (make build)"
+if has hicard; then
+  [ -x "$KVGEN" ] || die "$KVGEN not found: build it first (make build)"
+fi
+for w in $WORKLOADS; do
+  case $w in stateless | ysb | hicard) ;; *) die "unknown workload $w" ;; esac
+done
 if [ "$SKIP_DUCKDB" != 1 ]; then
   command -v node >/dev/null || die "node not found: run scripts/install-deps.sh bench"
   [ -d bench/node_modules/@duckdb/node-api ] ||
@@ -99,7 +121,8 @@ data_dir=bench/data/ysb-$EVENTS-s$SEED
 data=$data_dir/events.json
 meta=$data_dir.meta
 want_meta="events=$EVENTS seed=$SEED"
-if [ -f "$data" ] && [ -f "$meta" ] &&
+campaigns=bench/data/campaigns-s$SEED.csv
+if [ -f "$data" ] && [ -f "$meta" ] && [ -f "$campaigns" ] &&
    [ "$(head -1 "$meta")" = "$want_meta" ] &&
    [ "$(sed -n 2p "$meta")" = "bytes=$(stat -c %s "$data")" ]; then
   echo "bench: using $data ($want_meta)"
@@ -107,7 +130,7 @@ else
   echo "bench: generating $data ($want_meta)"
   rm -rf "$data_dir" "$meta"
   mkdir -p "$data_dir"
-  "$GEN" --campaigns "bench/data/campaigns-s$SEED.csv" "$data" "$EVENTS" "$SEED"
+  "$GEN" --campaigns "$campaigns" "$data" "$EVENTS" "$SEED"
   printf '%s\nbytes=%s\n' "$want_meta" "$(stat -c %s "$data")" >"$meta"
 fi
 BYTES=$(stat -c %s "$data")
@@ -123,18 +146,44 @@ if calc "exit !($LOAD0 > 0.5)"; then
   echo "bench: warning: the machine is busy (load $LOAD0): figures will be noisy"
 fi
 
-# One table line: name threads seconds rows_out cpu_s rss_kb
-printf '\n%-22s %9s %7s %10s %9s %8s %9s\n' system Mrows/s MB/s Mrows/s/core rows_out cpu_s peak_RSS
+# One table line: name threads seconds rows_out cpu_s rss_kb, for IN_ROWS
+# input rows of IN_BYTES bytes (set per workload).
+header() {
+  printf '\n%-22s %9s %7s %10s %9s %8s %9s\n' system Mrows/s MB/s Mrows/s/core rows_out cpu_s peak_RSS
+}
 line() {
   local rss=n/a
   [ -n "$6" ] && rss="$(($6 / 1024)) MB"
   printf '%-22s %9s %7s %10s %9s %8s %9s\n' "$1" \
-    "$(calc "printf \"%.2f\", $EVENTS / $3 / 1e6")" \
-    "$(calc "printf \"%.0f\", $BYTES / $3 / 1e6")" \
-    "$(calc "printf \"%.2f\", $EVENTS / $3 / $2 / 1e6")" \
+    "$(calc "printf \"%.2f\", $IN_ROWS / $3 / 1e6")" \
+    "$(calc "printf \"%.0f\", $IN_BYTES / $3 / 1e6")" \
+    "$(calc "printf \"%.2f\", $IN_ROWS / $3 / $2 / 1e6")" \
     "$4" "${5:-n/a}" "$rss"
 }
+machine_json() {
+  local m="{\"nproc\":$NPROC,\"cpu\":\"${CPU_MODEL//\"/}\","
+  m+="\"mem_kb\":$(awk '/MemTotal/ { print $2 }' /proc/meminfo),\"kernel\":\"$(uname -r)\","
+  m+="\"load_avg_at_start\":$(cut -d' ' -f1 /proc/loadavg)}"
+  echo "$m"
+}
+record_file() { # workload
+  local out=bench/results/$(date -u +%Y-%m-%d)-$1.jsonl
+  # Smoke runs are not results: they go to a git-ignored file.
+  [ "$QUICK" = 1 ] && out=bench/results/quick-$1.jsonl.tmp
+  echo "$out"
+}
+commit=$(git rev-parse --short HEAD 2>/dev/null || echo none)
+dirty=false
+[ -n "$(git status --porcelain -- src include 2>/dev/null)" ] && dirty=true
+# The views: the stateless workload's output rows, the sum of YSB's counts.
+VIEWS=$(grep -c '"event_type":"view"' "$data")
+DD_VER=""
 
+if has stateless; then
+echo
+echo "== workload stateless: SELECT ad_id, event_time FROM events WHERE event_type = 'view'"
+IN_ROWS=$EVENTS IN_BYTES=$BYTES
+header
 # ---- floor: reading the bytes ---------------------------------------------------
 ts=()
 for ((r = 0; r < REPS; r++)); do
@@ -185,7 +234,6 @@ EOF
     die "spate's progress says $in_rows input rows, expected $EVENTS"
 }
 
-DD_VER=""
 duck_once() { # threads mode expected_rows; sets T (query s), CPU, RSS
   local th=$1 mode=$2 want=$3 rec rows
   rm -f "$work/duck.json"
@@ -276,12 +324,7 @@ fi
 
 # ---- record ---------------------------------------------------------------------
 mkdir -p bench/results
-out=bench/results/$(date -u +%Y-%m-%d)-stateless.jsonl
-# Smoke runs are not results: they go to a git-ignored file.
-[ "$QUICK" = 1 ] && out=bench/results/quick-stateless.jsonl.tmp
-commit=$(git rev-parse --short HEAD 2>/dev/null || echo none)
-dirty=false
-[ -n "$(git status --porcelain -- src include 2>/dev/null)" ] && dirty=true
+out=$(record_file stateless)
 rec="{\"workload\":\"stateless\",\"date\":\"$(date -u +%Y-%m-%dT%H:%M:%SZ)\","
 rec+="\"commit\":\"$commit\",\"src_dirty\":$dirty,\"quick\":$([ "$QUICK" = 1 ] && echo true || echo false),"
 rec+="\"machine\":{\"nproc\":$NPROC,\"cpu\":\"${CPU_MODEL//\"/}\","
@@ -295,3 +338,257 @@ rec+="\"runs\":[$(jlist "${results[@]}")],\"spate_scaling\":$SCALING}"
 printf '%s\n' "$rec" >>"$out"
 echo
 echo "bench: appended to $out"
+fi # stateless
+
+# ---- stateful workloads: ysb and hicard ---------------------------------------
+# Both are one aggregation on one batch (trigger once, output mode update):
+# spate emits every group once, which is DuckDB's whole GROUP BY result.
+# Checks on every rep: spate's numInputRows is the input row count; its
+# output files hold numOutputRows rows; DuckDB wrote as many rows; the sum
+# of the count column (spate's and DuckDB's) is the expected total (YSB:
+# the views, all of which join; hicard: the rows). At the last thread count
+# the sorted outputs are compared row for row (CHECK_CONTENT=1).
+
+# sumcol FIELD FILE...: the sum of the integer field FIELD over JSON lines.
+sumcol() {
+  local f=$1
+  shift
+  cat "$@" | sed -n "s/.*\"$f\":\([0-9]*\).*/\1/p" | awk '{ s += $1 } END { printf "%d\n", s }'
+}
+
+# spate_agg THREADS: runs $work/sa/q.sql (written by the caller, output in
+# $work/sa/out); sets T, CPU, RSS, SA_ROWS, SA_SUM, STATE_ROWS, STATE_BYTES.
+spate_agg() {
+  local th=$1 prog_rows in_rows last
+  rm -rf "$work/sa/out" "$work/sa/ckpt" "$work/sa/progress.jsonl"
+  mkdir -p "$work/sa/out"
+  timed "$SPATE" run "$work/sa/q.sql" --threads "$th" \
+    --checkpoint "$work/sa/ckpt" --progress "$work/sa/progress.jsonl" \
+    --no-status || die "spate ($W) failed at $th threads (status $?)"
+  SA_ROWS=$(find "$work/sa/out" -maxdepth 1 -type f -name 'part-*' -exec cat {} + | wc -l)
+  SA_SUM=$(sumcol "$COUNT_COL" "$work"/sa/out/part-*)
+  prog_rows=$(grep -o '"numOutputRows":[0-9]*' "$work/sa/progress.jsonl" |
+    awk -F: '{ s += $2 } END { print s + 0 }')
+  in_rows=$(sed 's/"sources".*//' "$work/sa/progress.jsonl" |
+    grep -o '"numInputRows":[0-9]*' | awk -F: '{ s += $2 } END { print s + 0 }')
+  [ "$in_rows" = "$IN_ROWS" ] ||
+    die "spate ($W) progress says $in_rows input rows, expected $IN_ROWS"
+  [ "$prog_rows" = "$SA_ROWS" ] ||
+    die "spate ($W) progress says $prog_rows output rows, its files hold $SA_ROWS"
+  [ "$SA_SUM" = "$WANT_SUM" ] ||
+    die "spate ($W) counts sum to $SA_SUM at $th threads, expected $WANT_SUM"
+  # The state after the (last) batch: rows and bytes of operator 0.
+  last=$(tail -1 "$work/sa/progress.jsonl")
+  STATE_ROWS=$(printf '%s' "$last" | grep -o '"numRowsTotal":[0-9]*' | head -1 | cut -d: -f2)
+  STATE_BYTES=$(printf '%s' "$last" | grep -o '"memoryUsedBytes":[0-9]*' | head -1 | cut -d: -f2)
+  [ -n "$STATE_ROWS" ] && [ "$STATE_ROWS" -gt 0 ] ||
+    die "spate ($W) progress has no state operator"
+}
+
+# duck_agg THREADS MODE ARGS...: DuckDB's COPY into $work/dd_agg.json;
+# sets T (query s), PROC_T, CPU, RSS, DA_ROWS, DA_SUM.
+duck_agg() {
+  local th=$1 mode=$2 rec
+  shift 2
+  rm -f "$work/dd_agg.json"
+  timed node bench/duckdb_query.mjs --threads "$th" --mode "$mode" \
+    --out "$work/dd_agg.json" "$@" >"$work/dd.out" ||
+    die "DuckDB ($mode) failed at $th threads"
+  rec=$(tail -1 "$work/dd.out")
+  DA_ROWS=$(jfield rows "$rec")
+  [ "$(wc -l <"$work/dd_agg.json")" = "$DA_ROWS" ] ||
+    die "DuckDB ($mode) says $DA_ROWS rows, its file holds $(wc -l <"$work/dd_agg.json")"
+  DA_SUM=$(sumcol "$COUNT_COL" "$work/dd_agg.json")
+  [ "$DA_SUM" = "$WANT_SUM" ] ||
+    die "DuckDB ($mode) counts sum to $DA_SUM at $th threads, expected $WANT_SUM"
+  PROC_T=$T
+  T=$(jfield query_s "$rec")
+  CPU=$(calc "printf \"%.2f\", $(jfield cpu_s "$rec")")
+  DD_VER=$(jfield duckdb_version "$rec")
+}
+
+# run_agg: the workload W (spate's query in $work/sa/q.sql, DuckDB's mode
+# DD_MODE with arguments DD_ARGS) at every thread count, REPS interleaved
+# reps; prints the table and appends the record.
+run_agg() {
+  local results=() th r frag sp_s dd_s ratio first last scaling=null
+  local -A SPB DDB
+  local load0 bpk over cpu_ratio
+  load0=$(cut -d' ' -f1 /proc/loadavg)
+  header
+  for th in $THREADS; do
+    local sp_t=() sp_c=() sp_r=() dd_t=() dd_c=() dd_r=() dd_p=()
+    for ((r = 0; r < REPS; r++)); do
+      spate_agg "$th"
+      sp_t+=("$T") sp_c+=("$CPU") sp_r+=("$RSS")
+      if [ "$SKIP_DUCKDB" != 1 ]; then
+        duck_agg "$th" "$DD_MODE" "${DD_ARGS[@]}"
+        dd_t+=("$T") dd_c+=("$CPU") dd_r+=("$RSS") dd_p+=("$PROC_T")
+        [ "$DA_ROWS" = "$SA_ROWS" ] ||
+          die "$W at $th threads: spate wrote $SA_ROWS rows, DuckDB $DA_ROWS"
+      fi
+    done
+    sp_s=$(best "${sp_t[@]}")
+    SPB[$th]=$sp_s
+    bpk=$(calc "printf \"%.1f\", $STATE_BYTES / $STATE_ROWS")
+    over=$(calc "printf \"%.1f\", $bpk - $KV_BYTES")
+    line "spate t=$th" "$th" "$sp_s" "$SA_ROWS" "$(best "${sp_c[@]}")" "$(most "${sp_r[@]}")"
+    echo "  spate state: $STATE_ROWS keys, $STATE_BYTES bytes = $bpk bytes/key" \
+      "($over beyond the $KV_BYTES bytes of key and aggregates)"
+    frag="{\"threads\":$th,\"spate\":{\"best_s\":$sp_s,\"times_s\":[$(jlist "${sp_t[@]}")],"
+    frag+="\"cpu_s\":[$(jlist "${sp_c[@]}")],"
+    frag+="\"rows_per_s\":$(calc "printf \"%.0f\", $IN_ROWS / $sp_s"),"
+    frag+="\"mb_per_s\":$(calc "printf \"%.1f\", $IN_BYTES / $sp_s / 1e6"),"
+    frag+="\"rows_per_s_per_core\":$(calc "printf \"%.0f\", $IN_ROWS / $sp_s / $th"),"
+    frag+="\"peak_rss_kb\":$(jnum "$(most "${sp_r[@]}")"),\"rows_out\":$SA_ROWS,"
+    frag+="\"state_rows\":$STATE_ROWS,\"state_memory_bytes\":$STATE_BYTES,"
+    frag+="\"state_bytes_per_key\":$bpk,\"state_bytes_per_key_overhead\":$over}"
+    if [ "$SKIP_DUCKDB" != 1 ]; then
+      dd_s=$(best "${dd_t[@]}")
+      DDB[$th]=$dd_s
+      line "duckdb t=$th" "$th" "$dd_s" "$DA_ROWS" "$(best "${dd_c[@]}")" "$(most "${dd_r[@]}")"
+      ratio=$(calc "printf \"%.2f\", $dd_s / $sp_s")
+      cpu_ratio=$(calc "printf \"%.2f\", $(best "${dd_c[@]}") / $(best "${sp_c[@]}")")
+      echo "  spate / DuckDB at $th thread(s): ${ratio}x DuckDB's throughput" \
+        "(CPU s: DuckDB's ${cpu_ratio}x spate's)"
+      frag+=",\"duckdb\":{\"best_s\":$dd_s,\"times_s\":[$(jlist "${dd_t[@]}")],"
+      frag+="\"process_s\":[$(jlist "${dd_p[@]}")],\"cpu_s\":[$(jlist "${dd_c[@]}")],"
+      frag+="\"rows_per_s\":$(calc "printf \"%.0f\", $IN_ROWS / $dd_s"),"
+      frag+="\"mb_per_s\":$(calc "printf \"%.1f\", $IN_BYTES / $dd_s / 1e6"),"
+      frag+="\"rows_per_s_per_core\":$(calc "printf \"%.0f\", $IN_ROWS / $dd_s / $th"),"
+      frag+="\"peak_rss_kb\":$(jnum "$(most "${dd_r[@]}")"),\"rows_out\":$DA_ROWS},"
+      frag+="\"spate_over_duckdb\":$ratio,\"duckdb_cpu_over_spate_cpu\":$cpu_ratio"
+      if [ "$CHECK_CONTENT" = 1 ] && [ "$th" = "${THREADS##* }" ]; then
+        norm() { sed -e 's/[[:space:]]//g' | LC_ALL=C sort; }
+        find "$work/sa/out" -maxdepth 1 -type f -name 'part-*' -exec cat {} + | norm >"$work/sp.sorted"
+        norm <"$work/dd_agg.json" >"$work/dd.sorted"
+        if cmp -s "$work/sp.sorted" "$work/dd.sorted"; then
+          echo "  outputs identical ($SA_ROWS rows, sorted; counts sum to $WANT_SUM)"
+        else
+          diff "$work/sp.sorted" "$work/dd.sorted" | head -6 >&2 || true
+          die "$W: spate's and DuckDB's outputs differ (sorted; diff above)"
+        fi
+      else
+        echo "  same row count ($SA_ROWS) and count sum ($WANT_SUM)"
+      fi
+    fi
+    frag+="}"
+    results+=("$frag")
+  done
+  first=${THREADS%% *}
+  last=${THREADS##* }
+  if [ "$first" != "$last" ]; then
+    scaling=$(calc "printf \"%.2f\", ${SPB[$first]} / ${SPB[$last]}")
+    echo "spate scaling $first -> $last threads: ${scaling}x"
+    if [ "$SKIP_DUCKDB" != 1 ]; then
+      echo "DuckDB scaling $first -> $last threads: $(calc "printf \"%.2f\", ${DDB[$first]} / ${DDB[$last]}")x"
+    fi
+  fi
+  mkdir -p bench/results
+  local out rec
+  out=$(record_file "$W")
+  rec="{\"workload\":\"$W\",\"date\":\"$(date -u +%Y-%m-%dT%H:%M:%SZ)\","
+  rec+="\"commit\":\"$commit\",\"src_dirty\":$dirty,\"quick\":$([ "$QUICK" = 1 ] && echo true || echo false),"
+  rec+="\"machine\":{\"nproc\":$NPROC,\"cpu\":\"${CPU_MODEL//\"/}\","
+  rec+="\"mem_kb\":$(awk '/MemTotal/ { print $2 }' /proc/meminfo),\"kernel\":\"$(uname -r)\","
+  rec+="\"load_avg_at_start\":$load0},"
+  rec+="\"data\":$DATA_JSON,\"reps\":$REPS,\"duckdb_version\":\"$DD_VER\","
+  rec+="\"query\":\"$QUERY_TXT\",\"key_and_value_bytes\":$KV_BYTES,"
+  rec+="\"runs\":[$(jlist "${results[@]}")],\"spate_scaling\":$scaling}"
+  printf '%s\n' "$rec" >>"$out"
+  echo "bench: appended to $out"
+}
+
+# ---- ysb: views joined to campaigns, count per campaign per 10 s window --------
+if has ysb; then
+  W=ysb
+  QUERY_TXT="SELECT c.campaign_id, window(e.et, '10 seconds') AS w, count(*) AS views FROM events e JOIN campaigns c ON e.ad_id = c.ad_id WHERE e.event_type = 'view' GROUP BY c.campaign_id, window(e.et, '10 seconds')"
+  echo
+  echo "== workload ysb: $QUERY_TXT"
+  IN_ROWS=$EVENTS IN_BYTES=$BYTES COUNT_COL=views WANT_SUM=$VIEWS
+  # The state key is the campaign id (36 bytes) and the window (2 x 8);
+  # the value is the count (8).
+  KV_BYTES=60
+  DATA_JSON="{\"events\":$EVENTS,\"seed\":$SEED,\"bytes\":$BYTES,\"views\":$VIEWS,\"campaigns\":\"$campaigns\"}"
+  mkdir -p "$work/sa"
+  cat >"$work/sa/q.sql" <<EOF
+CREATE SOURCE events (user_id VARCHAR, page_id VARCHAR, ad_id VARCHAR,
+  ad_type VARCHAR, event_type VARCHAR, event_time BIGINT, ip_address VARCHAR,
+  et AS timestamp_millis(event_time),
+  WATERMARK FOR et AS et - INTERVAL '10' SECOND)
+  WITH (connector = 'file', path = '$root/$data_dir', format = 'json');
+CREATE TABLE campaigns (ad_id VARCHAR, campaign_id VARCHAR)
+  WITH (connector = 'file', path = '$root/$campaigns', format = 'csv', header = true);
+CREATE SINK out WITH (connector = 'file', path = '$work/sa/out', format = 'json',
+                      output_mode = 'update') AS
+SELECT c.campaign_id, window(e.et, '10 seconds') AS w, count(*) AS views
+FROM events e JOIN campaigns c ON e.ad_id = c.ad_id
+WHERE e.event_type = 'view'
+GROUP BY c.campaign_id, window(e.et, '10 seconds');
+SET trigger = once;
+EOF
+  DD_MODE=ysb
+  DD_ARGS=(--file "$data" --campaigns "$campaigns")
+  cat "$data" "$campaigns" >/dev/null
+  run_agg
+fi
+
+# ---- hicard: count and sum per key over KV_KEYS distinct keys ------------------
+if has hicard; then
+  W=hicard
+  QUERY_TXT="SELECT k, count(*) AS n, sum(v) AS s FROM kv GROUP BY k"
+  echo
+  echo "== workload hicard: $QUERY_TXT"
+  kv_dir=bench/data/kv-$KV_ROWS-k$KV_KEYS-s$SEED
+  kv=$kv_dir/kv.json
+  kv_meta=$kv_dir.meta
+  want="rows=$KV_ROWS keys=$KV_KEYS seed=$SEED"
+  if [ -f "$kv" ] && [ -f "$kv_meta" ] && [ "$(head -1 "$kv_meta")" = "$want" ] &&
+     [ "$(sed -n 2p "$kv_meta")" = "bytes=$(stat -c %s "$kv")" ]; then
+    echo "bench: using $kv ($want)"
+  else
+    echo "bench: generating $kv ($want)"
+    rm -rf "$kv_dir" "$kv_meta"
+    mkdir -p "$kv_dir"
+    "$KVGEN" --keys "$KV_KEYS" "$kv" "$KV_ROWS" "$SEED"
+    printf '%s\nbytes=%s\n' "$want" "$(stat -c %s "$kv")" >"$kv_meta"
+  fi
+  IN_ROWS=$KV_ROWS IN_BYTES=$(stat -c %s "$kv") COUNT_COL=n WANT_SUM=$KV_ROWS
+  # The key is a BIGINT (8 bytes), the aggregates count and sum (8 + 8).
+  KV_BYTES=24
+  DATA_JSON="{\"rows\":$KV_ROWS,\"keys\":$KV_KEYS,\"seed\":$SEED,\"bytes\":$IN_BYTES}"
+  echo "bench: $KV_ROWS rows, $KV_KEYS keys, $(calc "printf \"%.1f\", $IN_BYTES / 1e6") MB"
+  mkdir -p "$work/sa"
+  cat >"$work/sa/q.sql" <<EOF
+CREATE SOURCE kv (k BIGINT, v BIGINT)
+  WITH (connector = 'file', path = '$root/$kv_dir', format = 'json');
+CREATE SINK out WITH (connector = 'file', path = '$work/sa/out', format = 'json',
+                      output_mode = 'update') AS
+SELECT k, count(*) AS n, sum(v) AS s FROM kv GROUP BY k;
+SET trigger = once;
+EOF
+  DD_MODE=hicard
+  DD_ARGS=(--file "$kv")
+  cat "$kv" >/dev/null
+  run_agg
+fi
+
+# The YSB query on an in-memory event generator (no file parsing) is not
+# measured: spate has no YSB-shaped generator source yet.
+
+# The DStream API: the D-Streams paper's Grep and WordCount (100-byte
+# records, 1 s batches; WordCount over a 30 s window sliding 1 s), queue
+# input, records/s per core (docs/dstream.md, Performance). SKIP_DSTREAM=1
+# skips it.
+DSTREAM_BENCH=${DSTREAM_BENCH:-build/release/dstream_bench}
+if [ "${SKIP_DSTREAM:-0}" != 1 ]; then
+  echo
+  echo "== DStream API: Grep and WordCount (D-Streams paper workloads)"
+  if [ ! -x "$DSTREAM_BENCH" ]; then
+    echo "bench: $DSTREAM_BENCH not found: build it first (make build)"
+  elif [ "$QUICK" = 1 ]; then
+    "$DSTREAM_BENCH" "$NPROC" 50000 3
+  else
+    "$DSTREAM_BENCH" "$NPROC"
+  fi
+fi
