@@ -107,6 +107,8 @@ static const char usage_run[] =
     "                       available_now, or an interval such as '1 second'\n"
     "  --duration SECONDS   stop after this long\n"
     "  --no-status          no status line on a terminal\n"
+    "  --reset-checkpoint   delete the queries' checkpoint directories and\n"
+    "                       start over (offsets, commits, state)\n"
     "  -h, --help           this text\n";
 
 static const char usage_demo[] =
@@ -211,6 +213,7 @@ static int cmd_run(int argc, char **argv)
         {"trigger", required_argument, 0, 'T'},
         {"duration", required_argument, 0, 'd'},
         {"no-status", no_argument, 0, 'n'},
+        {"reset-checkpoint", no_argument, 0, 'R'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
     spate_options_t opt;
@@ -251,6 +254,9 @@ static int cmd_run(int argc, char **argv)
             break;
         case 'n':
             status = false;
+            break;
+        case 'R':
+            opt.reset_checkpoint = 1;
             break;
         case 'h':
             fputs(usage_run, stdout);

@@ -368,6 +368,10 @@ int64_t sp_clock_mono_us(void);
 /* Wall clock, microseconds since the epoch. */
 int64_t sp_clock_wall_us(void);
 
+/* A named crash point for crash tests: SIGKILLs the process when
+ * SPATE_CRASH_AT names it (see crash.c). batch -1 = any. */
+void sp_crash_point(const char *name, int64_t batch);
+
 #define SP_MIN(a, b)    ((a) < (b) ? (a) : (b))
 #define SP_MAX(a, b)    ((a) > (b) ? (a) : (b))
 #define SP_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))

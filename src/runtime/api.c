@@ -142,6 +142,7 @@ SPATE_EXTERN int spate_pipeline_run(spate_pipeline_t *p, spate_error_t *perr)
     o.status_line = p->opt.status_line != 0;
     o.duration_us = p->opt.duration_ms * 1000;
     o.stop = &p->stop;
+    o.reset_checkpoint = p->opt.reset_checkpoint != 0;
     sp_query_spec *specs = sp_calloc((size_t)prog->n_plans, sizeof *specs);
     if (!specs) return sp_err_set(err, SP_ENOMEM, "out of memory");
     for (int i = 0; i < prog->n_plans; i++) {

@@ -118,10 +118,56 @@ static bool no_data_due(const query *q, int64_t batch_wm)
 
 /* ---- opening and recovery ------------------------------------------------ */
 
+/* What a checkpoint's state depends on: the inputs (by source name, in
+ * order) and the stateful operator's shape (keys, window, aggregates,
+ * dedup). A filter or projection may change between runs; these may not. */
+static void query_shape(const query *q, sp_buf *inputs, sp_buf *sig)
+{
+    for (int i = 0; i < q->n_in; i++)
+        sp_buf_printf(inputs, "%s%s", i ? "," : "",
+                      q->spec->inputs[i].src_conf.name);
+    if (!inputs->data) sp_buf_puts(inputs, "");
+    const sp_agg_spec *as = q->spec->agg;
+    if (!as) {
+        sp_buf_puts(sig, "stateless");
+        return;
+    }
+    sp_buf_printf(sig, "%s keys=", as->dedup ? "dedup" : "aggregate");
+    for (int k = 0; k < as->n_keys; k++)
+        sp_buf_printf(sig, "%s%s", k ? "," : "",
+                      sp_type_name(as->key_types[k]));
+    if (as->window_key >= 0)
+        sp_buf_printf(sig, " window=%d:%lld/%lld/%lld", as->window_key,
+                      (long long)as->window.length_us,
+                      (long long)as->window.slide_us,
+                      (long long)as->window.offset_us);
+    sp_buf_puts(sig, " aggs=");
+    for (int i = 0; i < as->n_aggs; i++)
+        sp_buf_printf(sig, "%s%d:%s", i ? "," : "", (int)as->aggs[i].kind,
+                      sp_type_name(as->aggs[i].arg_type));
+}
+
+static int shape_changed(sp_err *err, const char *what, const char *was,
+                         const char *now)
+{
+    sp_err_set(err, SP_EINVAL,
+               "the query changed in a way its checkpoint cannot follow: its "
+               "%s",
+               what);
+    sp_err_detail(err, "the checkpoint has %s; the query now has %s", was, now);
+    sp_err_hint(err, "restore the query as it was, use a new --checkpoint "
+                     "directory, or start over with --reset-checkpoint");
+    return SP_EINVAL;
+}
+
 static int write_metadata(query *q, sp_err *err)
 {
     char *path = path2(q->dir, "metadata");
     int rc = 0;
+    sp_buf inputs, sig;
+    sp_buf_init(&inputs);
+    sp_buf_init(&sig);
+    query_shape(q, &inputs, &sig);
     if (sp_os_exists(path)) {
         char *body;
         size_t len;
@@ -132,18 +178,42 @@ static int write_metadata(query *q, sp_err *err)
             if (sp_json_parse(body, len, a, &j, err) == 0) {
                 const char *id = sp_json_get_str(j, "id", NULL);
                 if (id) snprintf(q->id, sizeof q->id, "%s", id);
+                const char *was_in = sp_json_get_str(j, "inputs", NULL);
+                const char *was_sig = sp_json_get_str(j, "stateShape", NULL);
+                if (was_in && strcmp(was_in, inputs.data) != 0)
+                    rc = shape_changed(err, "inputs (FROM) changed", was_in,
+                                       inputs.data);
+                else if (was_sig && strcmp(was_sig, sig.data) != 0)
+                    rc = shape_changed(err,
+                                       "stateful operator (GROUP BY keys, "
+                                       "window, aggregates or DISTINCT) "
+                                       "changed",
+                                       was_sig, sig.data);
+                /* the state partitions are fixed for the checkpoint's life
+                 * (Spark keeps spark.sql.shuffle.partitions from it too) */
+                int64_t parts = sp_json_get_int(j, "shufflePartitions", 0);
+                if (!rc && parts > 0 && q->spec->agg &&
+                    parts != q->spec->agg->partitions)
+                    ((sp_agg_spec *)q->spec->agg)->partitions = (int)parts;
             } else {
                 rc = err->code;
             }
             sp_arena_destroy(a);
             sp_free(body);
         }
+        if (rc && !err->file[0]) sp_err_at(err, path, 0, 0, 0);
     } else {
         make_uuid(q->id);
         sp_buf b;
         sp_buf_init(&b);
         sp_buf_printf(&b, "{\"id\":\"%s\",\"name\":", q->id);
         sp_buf_json_str(&b, q->spec->name, strlen(q->spec->name));
+        sp_buf_puts(&b, ",\"inputs\":");
+        sp_buf_json_str(&b, inputs.data, inputs.len);
+        sp_buf_puts(&b, ",\"stateShape\":");
+        sp_buf_json_str(&b, sig.data, sig.len);
+        sp_buf_printf(&b, ",\"shufflePartitions\":%d",
+                      q->spec->agg ? q->spec->agg->partitions : 0);
         sp_buf_puts(&b, ",\"plan\":");
         const char *fp = q->spec->fingerprint ? q->spec->fingerprint : "";
         sp_buf_json_str(&b, fp, strlen(fp));
@@ -151,6 +221,8 @@ static int write_metadata(query *q, sp_err *err)
         rc = sp_ckfile_write(path, "spate-metadata", b.data, b.len, err);
         sp_buf_free(&b);
     }
+    sp_buf_free(&inputs);
+    sp_buf_free(&sig);
     sp_free(path);
     return rc;
 }
@@ -578,6 +650,7 @@ static int run_batch(query *q, sp_pool *pool, const sp_run_opts *o,
     int64_t t1 = sp_clock_mono_us();
     int rc = wal ? write_wal(q, batch_id, ts_us, wm_now, start, end, err) : 0;
     r.d_wal = sp_clock_mono_us() - t1;
+    if (!rc) sp_crash_point("after_offsets", batch_id);
 
     /* 3. read, compute, write parts -- unless the sink already has it (a
      * stateful query still computes, for its state) */
@@ -662,7 +735,9 @@ static int run_batch(query *q, sp_pool *pool, const sp_run_opts *o,
             }
         }
         r.ps.rows_out = r.agg.rows_out;
+        if (!rc) sp_crash_point("mid_sink", batch_id);
         if (!rc) rc = sp_agg_op_commit(q->agg, batch_id, err);
+        if (!rc) sp_crash_point("after_state", batch_id);
         for (int i = 0; i < n; i++) sp_agg_partial_destroy(partials[i]);
         sp_free(partials);
         sp_free(pj.tasks);
@@ -677,6 +752,7 @@ static int run_batch(query *q, sp_pool *pool, const sp_run_opts *o,
         }
     }
     r.rows_out = r.ps.rows_out;
+    if (!rc && !q->agg) sp_crash_point("mid_sink", batch_id);
     /* 4. commit the sink */
     if (!rc && !have) {
         int np = 0;
@@ -697,6 +773,7 @@ static int run_batch(query *q, sp_pool *pool, const sp_run_opts *o,
     sp_arena_destroy(a);
     r.d_add = sp_clock_mono_us() - t2;
 
+    if (!rc) sp_crash_point("after_sink", batch_id);
     /* 5. the commit log; the watermark for the next batch */
     int64_t t3 = sp_clock_mono_us();
     if (!rc) {
@@ -871,6 +948,16 @@ int sp_runtime_run(sp_query_spec *specs, int nq, const sp_run_opts *o,
     if (!qs || !pool) {
         rc = sp_err_set(err, SP_ENOMEM, "out of memory");
         goto done;
+    }
+    for (int i = 0; o->reset_checkpoint && o->checkpoint && i < nq && !rc;
+         i++) {
+        char *d = path2(root, specs[i].name);
+        if (sp_os_exists(d)) {
+            rc = sp_os_remove_tree(d, err);
+            if (!rc)
+                fprintf(stderr, "spate: --reset-checkpoint: removed %s\n", d);
+        }
+        sp_free(d);
     }
     for (int i = 0; i < nq && !rc; i++) {
         rc = query_open(&qs[i], &specs[i], root, err);

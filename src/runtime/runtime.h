@@ -77,6 +77,8 @@ typedef struct sp_run_opts {
     volatile int *stop;     /* set non-zero (e.g. by SIGINT) to stop
                                after the batch in flight */
     int64_t poll_us;        /* idle wait between checks for new data */
+    bool reset_checkpoint;  /* remove the queries' checkpoint directories
+                               first (--reset-checkpoint) */
 } sp_run_opts;
 
 /* Runs the queries until the trigger says stop, *stop is set, the

@@ -221,6 +221,7 @@ static int w_finish(sf_writer *w, const char *dir, sp_err *err)
         unlink(w->tmp);
         return sp_err_sys(err, io_code(e), e, "cannot close %s", w->path);
     }
+    if (strstr(w->path, ".snapshot")) sp_crash_point("during_snapshot", -1);
     if (rename(w->tmp, w->path) != 0) {
         int e = errno;
         unlink(w->tmp);
