@@ -53,8 +53,44 @@ int sp_os_fsync_dir(const char *path, sp_err *err)
     return rc;
 }
 
+static int write_atomic(const char *path, const void *data, size_t len,
+                        sp_err *err);
+
+/* Test-only fault injection: SPATE_FAIL_WRITE=<n> makes the n-th durable
+ * write of the process fail with ENOSPC (n = 1 is the first), as a full
+ * disk would, after its temporary file was created. */
+static int injected_failure(void)
+{
+    static int countdown = -2;
+    if (countdown == -2) {
+        const char *v = getenv("SPATE_FAIL_WRITE");
+        countdown = v && *v ? atoi(v) : -1;
+    }
+    if (countdown <= 0) return 0;
+    return --countdown == 0;
+}
+
+/* Adds what to do when a write failed because the disk is full. */
+static int full_disk(sp_err *err, const char *path)
+{
+    if (err && err->code == SP_ENOSPC)
+        sp_err_hint(err,
+                    "free space on the file system that holds %s; "
+                    "what was committed is intact: run the query again "
+                    "to continue where it stopped",
+                    path);
+    return err ? err->code : SP_ENOSPC;
+}
+
 int sp_os_write_atomic(const char *path, const void *data, size_t len,
                        sp_err *err)
+{
+    int rc = write_atomic(path, data, len, err);
+    return rc ? full_disk(err, path) : 0;
+}
+
+static int write_atomic(const char *path, const void *data, size_t len,
+                        sp_err *err)
 {
     char tmp[4200], dir[4096];
     snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());
@@ -69,6 +105,11 @@ int sp_os_write_atomic(const char *path, const void *data, size_t len,
         return sp_err_sys(err, io_code(errno), errno, "cannot create %s", tmp);
     const char *p = data;
     size_t left = len;
+    if (injected_failure()) {
+        close(fd);
+        unlink(tmp);
+        return sp_err_sys(err, SP_ENOSPC, ENOSPC, "cannot write %s", path);
+    }
     while (left > 0) {
         ssize_t w = write(fd, p, left);
         if (w < 0) {
