@@ -1,11 +1,19 @@
 /*
  * src_socket.c -- TCP text lines from host:port, one VARCHAR column
  * `value` (Spark's socket source). A receiver thread connects, reads lines
- * and appends them to an in-memory buffer; offsets count lines. The source
- * is not replayable: lines of a batch that was never committed are lost
- * with the process (a later issue adds the receiver write-ahead log).
+ * and appends them to an in-memory buffer; offsets count lines.
+ *
+ * Write-ahead log (on by default): the lines of each read are first
+ * written, durably, as a checked file <state_dir>/received/<first line>
+ * and only then count as received. A restart loads the log, so a batch
+ * re-run after a crash gets the same lines, and lines received but not yet
+ * in a batch are not lost. Files whose lines are all committed are
+ * deleted. Without the log the source cannot replay: lines of a batch that
+ * never committed are lost with the process.
  */
 #include "io/ioInt.h"
+#include "log/log.h"
+#include "os/os.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -23,6 +31,9 @@ static const sp_opt_def socket_options[] = {
     {"port", SP_OPT_INT, NULL, true, NULL, "TCP port to connect to"},
     {"max_records_per_trigger", SP_OPT_INT, NULL, false, NULL,
      "at most this many lines per micro-batch"},
+    {"write_ahead_log", SP_OPT_BOOL, "true", false, NULL,
+     "write received lines to the checkpoint before counting them, so a "
+     "restart loses nothing"},
     {0}};
 
 static sp_field socket_fields[] = {{"value", SP_T_VARCHAR}};
@@ -45,6 +56,10 @@ struct sp_source {
     uint32_t *lens;
     int64_t n_lines; /* lines held */
     int64_t cap_lines;
+    char *wal_dir;                  /* <state_dir>/received, or NULL: no log */
+    int64_t next_line;              /* number of the next line to receive */
+    int64_t *wal_first, *wal_count; /* log files: first line, lines */
+    size_t n_wal, cap_wal;
     char *partial; /* bytes of an incomplete last line */
     size_t partial_len, partial_cap;
     bool eof;
@@ -79,31 +94,76 @@ static int push_line(sp_source *s, const char *p, size_t n)
     return 0;
 }
 
+/* Writes the block of lines (each ended by '\n') as a log file. */
+static int wal_write(sp_source *s, int64_t first, int64_t count,
+                     const char *data, size_t len)
+{
+    if (!s->wal_dir || count == 0) return 0;
+    sp_err e;
+    sp_err_clear(&e);
+    int rc = sp_log_write(s->wal_dir, first, "spate-received", data, len, &e);
+    if (rc) {
+        fprintf(stderr, "spate: error: source %s: %s\n", s->name, e.msg);
+        return rc;
+    }
+    pthread_mutex_lock(&s->lock);
+    if (s->n_wal == s->cap_wal) {
+        size_t cap = s->cap_wal ? s->cap_wal * 2 : 64;
+        int64_t *f = sp_realloc(s->wal_first, cap * sizeof *f);
+        if (f) s->wal_first = f;
+        int64_t *c = sp_realloc(s->wal_count, cap * sizeof *c);
+        if (c) s->wal_count = c;
+        if (f && c) s->cap_wal = cap;
+    }
+    if (s->n_wal < s->cap_wal) {
+        s->wal_first[s->n_wal] = first;
+        s->wal_count[s->n_wal++] = count;
+    }
+    pthread_mutex_unlock(&s->lock);
+    return 0;
+}
+
+/* Pushes the lines of a block (each ended by '\n'). Lock held. */
+static void push_block(sp_source *s, const char *d, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        const char *nl = memchr(d + i, '\n', n - i);
+        size_t l = nl ? (size_t)(nl - (d + i)) : n - i;
+        push_line(s, d + i, l);
+        i += l + 1;
+    }
+}
+
 static void *receiver(void *arg)
 {
     sp_source *s = arg;
     char buf[65536];
-    while (!atomic_load(&s->stop)) {
+    sp_buf block; /* complete lines of one read, each ended by '\n' */
+    sp_buf_init(&block);
+    bool eof = false;
+    while (!atomic_load(&s->stop) && !eof) {
         struct pollfd pfd = {s->fd, POLLIN, 0};
         int pr = poll(&pfd, 1, 100);
         if (pr <= 0) continue;
         ssize_t r = read(s->fd, buf, sizeof buf);
         if (r < 0 && errno == EINTR) continue;
-        pthread_mutex_lock(&s->lock);
+        block.len = 0;
+        int64_t count = 0;
         if (r <= 0) {
-            if (s->partial_len) push_line(s, s->partial, s->partial_len);
-            s->partial_len = 0;
-            s->eof = true;
-            pthread_mutex_unlock(&s->lock);
-            break;
+            eof = true;
+            if (s->partial_len) {
+                sp_buf_append(&block, s->partial, s->partial_len);
+                sp_buf_putc(&block, '\n');
+                count++;
+                s->partial_len = 0;
+            }
         }
-        size_t i = 0;
-        while (i < (size_t)r) {
+        for (size_t i = 0; r > 0 && i < (size_t)r;) {
             char *nl = memchr(buf + i, '\n', (size_t)r - i);
             size_t n = nl ? (size_t)(nl - (buf + i)) : (size_t)r - i;
-            if (nl && s->partial_len == 0) {
-                push_line(s, buf + i, n);
-            } else {
+            if (!nl) {
+                /* an incomplete last line waits for the next read */
                 if (s->partial_len + n > s->partial_cap) {
                     size_t cap = (s->partial_len + n) * 2;
                     char *d = sp_realloc(s->partial, cap);
@@ -113,16 +173,89 @@ static void *receiver(void *arg)
                 }
                 memcpy(s->partial + s->partial_len, buf + i, n);
                 s->partial_len += n;
-                if (nl) {
-                    push_line(s, s->partial, s->partial_len);
-                    s->partial_len = 0;
-                }
+                break;
             }
-            i += n + (nl ? 1 : 0);
+            if (s->partial_len) {
+                sp_buf_append(&block, s->partial, s->partial_len);
+                s->partial_len = 0;
+            }
+            size_t l = n;
+            if (l && buf[i + l - 1] == '\r') l--;
+            sp_buf_append(&block, buf + i, l);
+            sp_buf_putc(&block, '\n');
+            count++;
+            i += n + 1;
         }
+        if (count == 0) continue;
+        /* durable first, then received */
+        if (wal_write(s, s->next_line, count, block.data, block.len) != 0) {
+            eof = true; /* stop receiving: nothing more can be logged */
+            continue;
+        }
+        pthread_mutex_lock(&s->lock);
+        push_block(s, block.data, block.len);
+        s->next_line += count;
         pthread_mutex_unlock(&s->lock);
     }
+    pthread_mutex_lock(&s->lock);
+    s->eof = true;
+    pthread_mutex_unlock(&s->lock);
+    sp_buf_free(&block);
     return NULL;
+}
+
+/* Loads the lines a previous run logged. */
+static int wal_load(sp_source *s, sp_err *err)
+{
+    sp_names names;
+    int rc = sp_os_list_dir(s->wal_dir, true, &names, err);
+    if (rc) return rc;
+    int64_t *ids = sp_calloc(names.n + 1, sizeof *ids);
+    size_t n = 0;
+    for (size_t i = 0; i < names.n; i++) {
+        char *e;
+        long long v = strtoll(names.names[i], &e, 10);
+        if (!*e && names.names[i][0]) ids[n++] = v;
+    }
+    sp_os_names_free(&names);
+    for (size_t i = 1; i < n; i++)
+        for (size_t j = i; j > 0 && ids[j - 1] > ids[j]; j--) {
+            int64_t t = ids[j];
+            ids[j] = ids[j - 1];
+            ids[j - 1] = t;
+        }
+    for (size_t i = 0; i < n && !rc; i++) {
+        char *body;
+        size_t len;
+        rc =
+            sp_log_read(s->wal_dir, ids[i], "spate-received", &body, &len, err);
+        if (rc) break;
+        if (i == 0) {
+            s->base = ids[0];
+        } else if (ids[i] != s->base + s->n_lines) {
+            sp_free(body);
+            rc = sp_err_set(err, SP_ECORRUPT,
+                            "source %s: the received-data log %s has a gap "
+                            "before %lld",
+                            s->name, s->wal_dir, (long long)ids[i]);
+            break;
+        }
+        int64_t before = s->n_lines;
+        push_block(s, body, len);
+        sp_free(body);
+        int64_t count = s->n_lines - before;
+        if (s->n_wal == s->cap_wal) {
+            size_t cap = s->cap_wal ? s->cap_wal * 2 : 64;
+            s->wal_first = sp_realloc(s->wal_first, cap * sizeof(int64_t));
+            s->wal_count = sp_realloc(s->wal_count, cap * sizeof(int64_t));
+            s->cap_wal = cap;
+        }
+        s->wal_first[s->n_wal] = ids[i];
+        s->wal_count[s->n_wal++] = count;
+    }
+    s->next_line = s->base + s->n_lines;
+    sp_free(ids);
+    return rc;
 }
 
 static void socket_close(sp_source *s);
@@ -167,6 +300,17 @@ static int socket_open(const sp_source_conf *conf, sp_source **out, sp_err *err)
     s->fd = fd;
     s->max_per_trigger = sp_opts_int(conf->opts, "max_records_per_trigger", 0);
     pthread_mutex_init(&s->lock, NULL);
+    if (conf->state_dir && sp_opts_bool(conf->opts, "write_ahead_log", true)) {
+        size_t n = strlen(conf->state_dir) + 16;
+        s->wal_dir = sp_malloc(n);
+        snprintf(s->wal_dir, n, "%s/received", conf->state_dir);
+        int rc = sp_os_mkdirs(s->wal_dir, err);
+        if (!rc) rc = wal_load(s, err);
+        if (rc) {
+            socket_close(s);
+            return rc;
+        }
+    }
     if (pthread_create(&s->thread, NULL, receiver, s) != 0) {
         socket_close(s);
         return sp_err_set(err, SP_EINTERNAL, "cannot start receiver thread");
@@ -260,6 +404,20 @@ static void socket_commit(sp_source *s, int64_t batch_id, int64_t end)
         s->n_lines -= drop;
         s->base = end;
     }
+    /* log files whose lines are all committed are not needed again */
+    size_t keep = 0;
+    for (size_t i = 0; i < s->n_wal; i++) {
+        if (s->wal_first[i] + s->wal_count[i] <= end) {
+            char path[4200];
+            snprintf(path, sizeof path, "%s/%lld", s->wal_dir,
+                     (long long)s->wal_first[i]);
+            unlink(path);
+        } else {
+            s->wal_first[keep] = s->wal_first[i];
+            s->wal_count[keep++] = s->wal_count[i];
+        }
+    }
+    s->n_wal = keep;
     pthread_mutex_unlock(&s->lock);
 }
 
@@ -279,6 +437,9 @@ static void socket_close(sp_source *s)
     sp_free(s->starts);
     sp_free(s->lens);
     sp_free(s->partial);
+    sp_free(s->wal_dir);
+    sp_free(s->wal_first);
+    sp_free(s->wal_count);
     sp_free(s->name);
     sp_free(s);
 }
@@ -287,7 +448,7 @@ const sp_source_vtab sp_src_socket = {
     .name = "socket",
     .options = socket_options,
     .fixed_schema = &socket_schema,
-    .replayable = false,
+    .replayable = true, /* from its write-ahead log */
     .open = socket_open,
     .next_end = socket_next_end,
     .latest = socket_latest,

@@ -107,6 +107,127 @@ TEST(socket_source_receives_every_line_once)
     ASSERT(tail);
 }
 
+typedef struct holder {
+    int listen_fd;
+    int n_lines;
+    volatile int release;
+} holder;
+
+/* Sends n lines, then holds the connection open until released. */
+static void *serve_and_hold(void *arg)
+{
+    holder *h = arg;
+    int fd = accept(h->listen_fd, NULL, NULL);
+    if (fd < 0) return NULL;
+    char line[64];
+    for (int i = 0; i < h->n_lines; i++) {
+        int n = snprintf(line, sizeof line, "msg %d\n", i);
+        if (write(fd, line, (size_t)n) != n) break;
+    }
+    while (!h->release) usleep(10000);
+    close(fd);
+    return NULL;
+}
+
+static int wal_lines(const char *dir)
+{
+    char cmd[700];
+    snprintf(cmd, sizeof cmd,
+             "cat %s/ck/*/sources/0/received/* 2>/dev/null | grep -c '^msg '",
+             dir);
+    FILE *f = popen(cmd, "r");
+    int n = 0;
+    if (f) {
+        if (fscanf(f, "%d", &n) != 1) n = 0;
+        pclose(f);
+    }
+    return n;
+}
+
+TEST(socket_wal_survives_kill9)
+{
+    const char *dir = test_tmpdir("socketwal");
+    char ck[600];
+    snprintf(ck, sizeof ck, "%s/ck", dir);
+    server s = {.n_lines = 0};
+    ASSERT_EQ_INT(listen_local(&s), 0);
+    holder h = {s.listen_fd, 300, 0};
+    pthread_t th;
+    pthread_create(&th, NULL, serve_and_hold, &h);
+    char sql[600];
+    int n = snprintf(sql, sizeof sql,
+                     "CREATE SOURCE lines WITH (connector = 'socket', "
+                     "port = %d);\n"
+                     "CREATE SINK out WITH (connector = 'console', "
+                     "format = 'jsonl') AS SELECT value FROM lines;\n"
+                     "SET trigger = processing_time '1 hour';\n",
+                     s.port);
+    pid_t child = fork();
+    if (child == 0) {
+        /* receives and logs the lines; no batch runs before the kill */
+        spate_options_t opt;
+        spate_options_init(&opt);
+        opt.checkpoint = ck;
+        opt.console = fopen("/dev/null", "w");
+        spate_pipeline_t *p;
+        spate_error_t err;
+        if (spate_pipeline_load(sql, (size_t)n, "w.sql", &opt, &p, &err))
+            _exit(3);
+        spate_pipeline_run(p, &err);
+        _exit(4);
+    }
+    /* wait until every line is acknowledged (in the log), then kill -9 */
+    for (int i = 0; i < 500 && wal_lines(dir) < 300; i++) usleep(10000);
+    ASSERT_EQ_INT(wal_lines(dir), 300);
+    kill(child, SIGKILL);
+    int st;
+    waitpid(child, &st, 0);
+    ASSERT(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+    h.release = 1;
+    pthread_join(th, NULL);
+
+    /* restart against a server that sends nothing more */
+    holder h2 = {s.listen_fd, 0, 0};
+    pthread_create(&th, NULL, serve_and_hold, &h2);
+    n = snprintf(sql, sizeof sql,
+                 "CREATE SOURCE lines WITH (connector = 'socket', "
+                 "port = %d);\n"
+                 "CREATE SINK out WITH (connector = 'console', "
+                 "format = 'jsonl') AS SELECT value FROM lines;\n"
+                 "SET trigger = available_now;\n",
+                 s.port);
+    char out_path[700];
+    snprintf(out_path, sizeof out_path, "%s/out.jsonl", dir);
+    FILE *out = fopen(out_path, "w+");
+    spate_options_t opt;
+    spate_options_init(&opt);
+    opt.checkpoint = ck;
+    opt.console = out;
+    spate_pipeline_t *p;
+    spate_error_t err;
+    ASSERT_OK(spate_pipeline_load(sql, (size_t)n, "w.sql", &opt, &p, &err),
+              (sp_err *)&err);
+    ASSERT_OK(spate_pipeline_run(p, &err), (sp_err *)&err);
+    spate_pipeline_destroy(p);
+    h2.release = 1;
+    pthread_join(th, NULL);
+    close(s.listen_fd);
+    fflush(out);
+    rewind(out);
+    char buf[256];
+    int k = 0;
+    while (fgets(buf, sizeof buf, out)) {
+        char want[64];
+        snprintf(want, sizeof want, "\"value\":\"msg %d\"", k);
+        if (!strstr(buf, want)) TEST_FAIL_("row %d: got %s", k, buf);
+        k++;
+    }
+    fclose(out);
+    ASSERT_EQ_INT(k, 300);
+    /* the committed lines' log files are gone */
+    ASSERT_EQ_INT(wal_lines(dir), 0);
+}
+
 static void *stop_later(void *arg)
 {
     usleep(600 * 1000);
@@ -199,6 +320,7 @@ int main(int argc, char **argv)
     return test_main(
         argc, argv,
         (test_case[]){TEST_CASE(socket_source_receives_every_line_once),
+                      TEST_CASE(socket_wal_survives_kill9),
                       TEST_CASE(stop_from_another_thread),
                       TEST_CASE(load_error_has_position),
                       TEST_CASE(trigger_parse),
