@@ -126,6 +126,30 @@ SPATE_EXTERN void spate_pipeline_destroy(spate_pipeline_t *p);
 
 #include "spate/dstream.h"
 
+/* ---- checkpoint tools ----------------------------------------------------
+ * `dir` is a checkpoint directory (the --checkpoint of `spate run`, one
+ * subdirectory per query) or one query's directory in it. Both calls only
+ * read; see docs/checkpoint.md for the layout and what they print. */
+
+/* Describes each query's checkpoint: id and name, the batches (the newest
+ * `last_batches`, <= 0 for 5, with every input's offsets and the batch and
+ * next-batch watermarks), the source logs, the state stores (versions,
+ * files, sizes, keys at the version recovery loads) and the total size.
+ * json != 0: one JSON document instead of a table. */
+SPATE_EXTERN int spate_checkpoint_inspect(const char *dir, int json,
+                                          int last_batches, FILE *out,
+                                          spate_error_t *err);
+/* Validates every file of the checkpoint (checksums, formats, versions,
+ * continuity of the logs, loadability of every state partition at the
+ * version recovery needs) and prints each problem with the file, whether
+ * recovery needs it, and what to do, then a summary line. *problems is set
+ * to the number of problems that make recovery fail (0: a restart will
+ * succeed). Returns non-zero only when the check could not run (no such
+ * directory, not a checkpoint, out of memory). */
+SPATE_EXTERN int spate_checkpoint_check(const char *dir, FILE *out,
+                                        int *problems /* OUT */,
+                                        spate_error_t *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -81,6 +81,7 @@ static const char usage_main[] =
     "  run FILE.sql      run the streaming pipeline a SQL script defines\n"
     "  demo              run the built-in page-view demo\n"
     "  explain FILE.sql  print the physical plan of each query\n"
+    "  checkpoint ...    inspect or check a checkpoint directory\n"
     "  version           print the version\n"
     "  help [COMMAND]    this text, or a command's\n"
     "\n"
@@ -408,6 +409,8 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "run")) return cmd_run(argc - 1, argv + 1);
     if (!strcmp(cmd, "demo")) return cmd_demo(argc - 1, argv + 1);
     if (!strcmp(cmd, "explain")) return cmd_explain(argc - 1, argv + 1);
+    int cmd_checkpoint(int argc, char **argv); /* src/cli/ckpt.c */
+    if (!strcmp(cmd, "checkpoint")) return cmd_checkpoint(argc - 1, argv + 1);
     if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
         if (argc > 2) {
             fputs("usage: spate version\n\nPrints the version of spate.\n",
@@ -424,6 +427,8 @@ int main(int argc, char **argv)
             fputs(usage_run, stdout);
         else if (argc > 2 && !strcmp(argv[2], "demo"))
             fputs(usage_demo, stdout);
+        else if (argc > 2 && !strcmp(argv[2], "checkpoint"))
+            return cmd_checkpoint(2, (char *[]){"checkpoint", "--help", NULL});
         else if (argc > 2 && !strcmp(argv[2], "explain"))
             fputs(usage_explain, stdout);
         else

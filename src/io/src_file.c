@@ -227,23 +227,80 @@ static int log_append(sp_source *s, int64_t batch_id, int64_t first, int64_t n,
     return rc;
 }
 
+/* A directory a file sink writes has a manifest (_spate_log): only the
+ * files it lists belong to committed batches. Returns the listed names
+ * (sorted, caller frees) in *committed, or n = -1 when there is no
+ * manifest. */
+static int sink_manifest(sp_source *s, sp_names *committed, sp_err *err)
+{
+    committed->names = NULL;
+    committed->n = 0;
+    size_t dl = strlen(s->dir) + 16;
+    char *log = sp_malloc(dl);
+    snprintf(log, dl, "%s/_spate_log", s->dir);
+    if (!sp_os_is_dir(log)) {
+        sp_free(log);
+        committed->n = (size_t)-1;
+        return 0;
+    }
+    sp_names ids;
+    int rc = sp_os_list_dir(log, true, &ids, err);
+    sp_arena *a = sp_arena_create(0);
+    size_t cap = 0;
+    for (size_t i = 0; !rc && i < ids.n; i++) {
+        char *e;
+        long long id = strtoll(ids.names[i], &e, 10);
+        if (*e || !ids.names[i][0]) continue;
+        char *body;
+        size_t len;
+        rc = sp_log_read(log, id, "spate-file-sink", &body, &len, err);
+        if (rc) break;
+        sp_json *j;
+        if (sp_json_parse(body, len, a, &j, err) == 0) {
+            const sp_json *fs = sp_json_get(j, "files");
+            for (const sp_json *f = fs ? fs->child : NULL; f; f = f->next) {
+                const char *p = sp_json_get_str(f, "path", NULL);
+                if (!p) continue;
+                if (committed->n == cap) {
+                    cap = cap ? cap * 2 : 64;
+                    committed->names =
+                        sp_realloc(committed->names, cap * sizeof(char *));
+                }
+                committed->names[committed->n++] = sp_strdup(p);
+            }
+        }
+        sp_free(body);
+        sp_arena_reset(a);
+    }
+    sp_arena_destroy(a);
+    if (!rc || ids.names) sp_os_names_free(&ids);
+    sp_free(log);
+    if (committed->n > 1)
+        qsort(committed->names, committed->n, sizeof(char *), cmp_str);
+    return rc;
+}
+
 /* Lists the directory and returns the new files (not seen), sorted. */
 static int discover(sp_source *s, file_ent **out, int64_t *n_out, sp_err *err)
 {
     *out = NULL;
     *n_out = 0;
+    sp_names committed;
+    int mrc = sink_manifest(s, &committed, err);
+    if (mrc) return mrc;
     sp_names names;
     int rc = sp_os_list_dir(s->dir, true, &names, err);
-    if (rc == SP_ENOTFOUND) {
-        sp_err_hint(err, "create the directory, or fix the source's path "
-                         "option");
-        return rc;
-    }
-    if (rc) return rc;
-    file_ent *fs = sp_calloc(names.n + 1, sizeof *fs);
-    if (!fs) {
+    file_ent *fs = rc ? NULL : sp_calloc(names.n + 1, sizeof *fs);
+    if (!rc && !fs) {
         sp_os_names_free(&names);
-        return sp_err_set(err, SP_ENOMEM, "out of memory");
+        rc = sp_err_set(err, SP_ENOMEM, "out of memory");
+    }
+    if (rc) {
+        if (committed.n != (size_t)-1) sp_os_names_free(&committed);
+        if (rc == SP_ENOTFOUND)
+            sp_err_hint(err, "create the directory, or fix the source's path "
+                             "option");
+        return rc;
     }
     int64_t k = 0;
     for (size_t i = 0; i < names.n; i++) {
@@ -253,8 +310,13 @@ static int discover(sp_source *s, file_ent **out, int64_t *n_out, sp_err *err)
         sprintf(p, "%s%s%s", s->dir, (dl && s->dir[dl - 1] == '/') ? "" : "/",
                 names.names[i]);
         int64_t size = sp_os_file_size(p);
+        const char *nm = names.names[i];
+        bool uncommitted =
+            committed.n != (size_t)-1 &&
+            !(committed.n && bsearch(&nm, committed.names, committed.n,
+                                     sizeof(char *), cmp_str));
         if (size < 0 || sp_os_is_dir(p) || seen_has(s, p) ||
-            strstr(names.names[i], ".tmp")) {
+            strstr(names.names[i], ".tmp") || uncommitted) {
             sp_free(p);
             continue;
         }
@@ -263,6 +325,7 @@ static int discover(sp_source *s, file_ent **out, int64_t *n_out, sp_err *err)
         k++;
     }
     sp_os_names_free(&names);
+    if (committed.n != (size_t)-1) sp_os_names_free(&committed);
     *out = fs;
     *n_out = k;
     return 0;

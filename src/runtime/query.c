@@ -280,6 +280,19 @@ static int query_recover(query *q, sp_err *err)
     if (!rc) rc = sp_log_latest(q->commits_dir, &last_commit, err);
     if (rc) return rc;
     q->watermark_us = INT64_MIN;
+    if (last_commit > last_off) {
+        /* a commit is written after its offsets: offsets missing under a
+         * commit means the write-ahead log lost a file */
+        sp_err_set(err, SP_ECORRUPT,
+                   "%s/%lld exists but %s/%lld does not: the offset log is "
+                   "missing entries",
+                   q->commits_dir, (long long)last_commit, q->offsets_dir,
+                   (long long)last_commit);
+        sp_err_hint(err, "restore the offsets file, or start over with "
+                         "--reset-checkpoint; 'spate checkpoint check' shows "
+                         "the state of every file");
+        return SP_ECORRUPT;
+    }
     if (last_off < 0) return 0;
     int64_t ts = 0, wm = INT64_MIN;
     rc = read_offsets(q, last_off, &ts, &wm, err);
