@@ -708,6 +708,27 @@ static int extract_generator(actx *c, const sp_ast_select *q,
                              const sp_ast_select **out)
 {
     *out = q;
+    if (q->lateral) {
+        /* LATERAL VIEW explode(x) t AS name: the same generator, its column
+         * referenced by name from the SELECT list */
+        if (!is_explode(q->lateral) || q->lateral->n_args != 1)
+            return sp_plan_unsupported(c, q->lateral->pos,
+                                       "a LATERAL VIEW of anything but "
+                                       "explode(...)",
+                                       NULL);
+        for (int i = 0; i < q->n_items; i++)
+            if (contains_explode(q->items[i].expr))
+                return sp_plan_fail_at(c, q->items[i].expr->pos, SP_EANALYSIS,
+                                       "only one generator (explode) is "
+                                       "allowed per SELECT");
+        sp_ast_select *f = sp_arena_alloc(c->a, sizeof *f);
+        *f = *q;
+        f->generator = q->lateral->args[0];
+        f->generator_name = q->lateral_name;
+        f->lateral = NULL;
+        *out = f;
+        return 0;
+    }
     int found = -1;
     for (int i = 0; i < q->n_items; i++) {
         const sp_ast_expr *e = q->items[i].expr;
@@ -1388,7 +1409,8 @@ static int plan_select(actx *c, const sp_ast_stmt *st, const sp_ast_select *q,
         sp_expr *pre = NULL, *post = NULL;
         for (int i = 0; i < np2; i++) {
             bool other = false;
-            bool stream_only = !uses_range(parts[i], nin, nin + nt + ng, &other);
+            bool stream_only =
+                !uses_range(parts[i], nin, nin + nt + ng, &other);
             sp_expr **into = stream_only ? &pre : &post;
             if (!*into) {
                 *into = parts[i];

@@ -150,6 +150,10 @@ struct sp_ast_select {
     int n_order_by;
     int64_t limit;            /* -1 if none */
     sp_ast_select *union_all; /* next SELECT of a UNION ALL chain, or NULL */
+    /* LATERAL VIEW explode(...) [t] AS name, or NULL */
+    sp_ast_expr *lateral;
+    char *lateral_name;
+    sp_pos lateral_pos;
     /* Set by the planner, not the parser: a generator item explode(x) AS
      * name, replaced in `items` by a reference to `generator_name`. */
     sp_ast_expr *generator;

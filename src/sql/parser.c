@@ -1284,8 +1284,8 @@ static sp_ast_expr *parse_expr(parser *p)
 static const char *const after_items_kws[] = {
     "FROM", "WHERE", "GROUP", "HAVING", "ORDER", "LIMIT", "UNION", NULL};
 static const char *const after_from_kws[] = {
-    "WHERE", "GROUP", "HAVING", "ORDER",     "LIMIT", "UNION",
-    "JOIN",  "LEFT",  "INNER",  "WATERMARK", NULL};
+    "WHERE", "GROUP", "HAVING", "ORDER",     "LIMIT",   "UNION",
+    "JOIN",  "LEFT",  "INNER",  "WATERMARK", "LATERAL", NULL};
 static const char *const after_where_kws[] = {
     "GROUP", "HAVING", "ORDER", "LIMIT", "UNION", "AND", "OR", NULL};
 
@@ -1378,7 +1378,7 @@ static bool parse_from_item(parser *p, sp_ast_from *f, sp_tok *implicit,
             sp_pos ap;
             if (!parse_alias_after_as(p, &f->alias, &ap)) return false;
         } else if (!f->alias && is_name_tok(p, peek(p)) &&
-                   !at_kw(p, "WATERMARK")) {
+                   !at_kw(p, "WATERMARK") && !at_kw(p, "LATERAL")) {
             sp_tok at = advance(p);
             *implicit = at;
             *has_implicit = true;
@@ -1551,6 +1551,35 @@ static sp_ast_select *parse_select(parser *p)
             fail(p, peek(p), "comma joins are not supported");
             hint(p, "write FROM a JOIN b ON a.key = b.key");
             goto out;
+        }
+        /* LATERAL VIEW explode(expr) [table] AS column (Hive/Spark) */
+        if (at_kw(p, "LATERAL")) {
+            sp_tok lt = advance(p);
+            if (!expect_kw(p, "VIEW", "after LATERAL")) goto out;
+            if (at_kw(p, "OUTER")) {
+                fail(p, peek(p), "LATERAL VIEW OUTER is not supported yet");
+                hint(p, "write LATERAL VIEW explode(...) t AS col");
+                goto out;
+            }
+            s->lateral = parse_expr(p);
+            if (!s->lateral) goto out;
+            s->lateral_pos = tok_pos(&lt);
+            if (is_name_tok(p, peek(p)) && !at_kw(p, "AS")) advance(p);
+            if (!expect_kw(p, "AS", "in LATERAL VIEW")) {
+                hint(p, "write LATERAL VIEW explode(split(s, ' ')) t AS word");
+                goto out;
+            }
+            sp_tok ct = advance(p);
+            if (ct.kind != SP_TK_WORD && ct.kind != SP_TK_QIDENT) {
+                fail(p, &ct, "expected a column name after AS");
+                goto out;
+            }
+            s->lateral_name = name_text(p, &ct);
+            if (!s->lateral_name) goto out;
+            if (at_kw(p, "LATERAL")) {
+                fail(p, peek(p), "only one LATERAL VIEW is supported");
+                goto out;
+            }
         }
         const sp_tok *jt = peek(p);
         if (tok_is_word(p, jt, "RIGHT") || tok_is_word(p, jt, "FULL") ||
