@@ -178,6 +178,13 @@ typedef struct sp_agg_spec {
     int n_proj;
     sp_expr **proj;
     sp_schema out_schema;
+    /* Complete mode: ORDER BY output columns, and LIMIT (-1 = none). The
+     * partitions' rows are gathered and sorted before the sink. */
+    int n_order;
+    int *order_cols;
+    bool *order_desc;
+    bool *order_nulls_first;
+    int64_t limit;
     /* Deduplication (SELECT DISTINCT / DISTINCT ON) instead of aggregates:
      * the keys identify a row; the first row of each key in input order is
      * emitted as `out` (over the pre-pipeline's columns) and the key kept in
@@ -230,5 +237,11 @@ int sp_agg_op_commit(sp_agg_op *op, int64_t version, sp_err *err);
 /* Whether a batch with this watermark would evict or emit anything: the
  * runtime runs a no-data batch when the watermark moved and this says so. */
 bool sp_agg_op_has_state(sp_agg_op *op);
+
+/* Complete mode with ORDER BY / LIMIT: orders the live rows of b (whose
+ * columns are spec->out_schema) by the spec's keys into b->sel (Spark's
+ * order: NULLs first ascending, last descending unless said; NaN above
+ * every double; strings bytewise) and keeps at most `limit` rows. */
+int sp_agg_sort_output(const sp_agg_spec *spec, sp_batch *b, sp_err *err);
 
 #endif /* SP_EXEC_AGG_H */

@@ -1114,24 +1114,22 @@ static int plan_select(actx *c, const sp_ast_stmt *st, const sp_ast_select *q,
                                    "DISTINCT on an aggregation (a second "
                                    "stateful operator)",
                                    NULL);
-    if (q->n_order_by) {
-        sp_plan_fail_at(c, q->order_by[0].expr->pos,
-                        agg && pl->mode == SP_MODE_COMPLETE ? SP_EUNSUPPORTED
-                                                            : SP_EANALYSIS,
-                        agg && pl->mode == SP_MODE_COMPLETE
-                            ? "ORDER BY in complete mode is not supported yet"
-                            : "sorting is not supported on a streaming query "
-                              "unless it is on an aggregation in complete "
-                              "output mode");
-        sp_err_hint(c->err, "remove ORDER BY (Spark's rule: sort only an "
-                            "aggregation in complete mode)");
+    bool sortable = agg && pl->mode == SP_MODE_COMPLETE;
+    if (q->n_order_by && !sortable) {
+        sp_plan_fail_at(c, q->order_by[0].expr->pos, SP_EANALYSIS,
+                        "sorting is not supported on a streaming query "
+                        "unless it is on an aggregation in complete output "
+                        "mode");
+        sp_err_hint(c->err, "remove ORDER BY, or aggregate and use "
+                            "output_mode = 'complete' (Spark's rule)");
         return c->err->code;
     }
-    if (q->limit >= 0) {
+    if (q->limit >= 0 && !sortable) {
         sp_plan_fail_at(c, q->pos, SP_EANALYSIS,
                         "LIMIT is not supported on this streaming query");
-        sp_err_hint(c->err, "remove LIMIT; the console sink's num_rows option "
-                            "limits what is shown");
+        sp_err_hint(c->err, "LIMIT works on an aggregation in complete mode; "
+                            "otherwise remove it (the console sink's "
+                            "num_rows option limits what is shown)");
         return SP_EANALYSIS;
     }
     if (!agg && pl->mode == SP_MODE_COMPLETE) {
@@ -1295,6 +1293,7 @@ static int plan_select(actx *c, const sp_ast_stmt *st, const sp_ast_select *q,
     if (agg || dedup) {
         int rc2 = agg ? sp_plan_agg(c, st, q, pl, &scope)
                       : sp_plan_dedup(c, q, pl, &scope);
+        if (!rc2 && sortable) rc2 = sp_plan_order(c, q, pl);
         if (rc2) return rc2;
         agg = true; /* a stateful operator, from here on */
     } else {

@@ -40,4 +40,9 @@ int sp_plan_agg(actx *c, const sp_ast_stmt *st, const sp_ast_select *q,
 int sp_plan_dedup(actx *c, const sp_ast_select *q, sp_plan *pl,
                   const sp_scope *scope);
 
+/* ORDER BY / LIMIT of an aggregation in complete mode: each ORDER BY
+ * expression names an output column (alias or name), a position, or is the
+ * same expression as a SELECT item. */
+int sp_plan_order(actx *c, const sp_ast_select *q, sp_plan *pl);
+
 #endif

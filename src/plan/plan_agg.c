@@ -368,6 +368,7 @@ int sp_plan_agg(actx *c, const sp_ast_stmt *st, const sp_ast_select *q,
 {
     sp_agg_spec *as = &pl->aggspec;
     memset(as, 0, sizeof *as);
+    as->limit = -1;
     as->window_key = -1;
     as->et_key = -1;
     as->window.gap_arg = -1;
@@ -700,6 +701,7 @@ int sp_plan_dedup(actx *c, const sp_ast_select *q, sp_plan *pl,
 {
     sp_agg_spec *as = &pl->aggspec;
     memset(as, 0, sizeof *as);
+    as->limit = -1;
     as->dedup = true;
     as->window_key = -1;
     as->et_key = -1;
@@ -758,5 +760,49 @@ int sp_plan_dedup(actx *c, const sp_ast_select *q, sp_plan *pl,
     as->mode = pl->mode == SP_MODE_UPDATE ? 1 : 0;
     as->partitions =
         c->prog->shuffle_partitions > 0 ? c->prog->shuffle_partitions : 4;
+    return 0;
+}
+
+int sp_plan_order(actx *c, const sp_ast_select *q, sp_plan *pl)
+{
+    sp_agg_spec *as = &pl->aggspec;
+    as->limit = q->limit;
+    int n = q->n_order_by;
+    as->n_order = n;
+    as->order_cols = sp_arena_zalloc(c->a, (size_t)(n + 1) * sizeof(int));
+    as->order_desc = sp_arena_zalloc(c->a, (size_t)(n + 1) * sizeof(bool));
+    as->order_nulls_first =
+        sp_arena_zalloc(c->a, (size_t)(n + 1) * sizeof(bool));
+    const sp_schema *os = &as->out_schema;
+    for (int k = 0; k < n; k++) {
+        const sp_ast_order *o = &q->order_by[k];
+        const sp_ast_expr *e = o->expr;
+        int col = -1;
+        if (e->kind == SP_A_LITERAL && e->lit.type == SP_T_BIGINT) {
+            if (e->lit.v.i >= 1 && e->lit.v.i <= (int64_t)os->n_fields)
+                col = (int)e->lit.v.i - 1;
+        } else if (e->kind == SP_A_IDENT && e->n_parts == 1) {
+            col = sp_schema_find(os, e->parts[0], strlen(e->parts[0]));
+        }
+        if (col < 0) {
+            char *sql = sp_plan_sql_text(c, e);
+            for (int i = 0; i < q->n_items && col < 0; i++)
+                if (strcmp(sp_plan_sql_text(c, q->items[i].expr), sql) == 0)
+                    col = i;
+        }
+        if (col < 0) {
+            sp_plan_fail_at(c, e->pos, SP_EUNSUPPORTED,
+                            "ORDER BY must name a column of the result here");
+            sp_err_hint(c->err, "sort by an output column's name or alias, "
+                                "its position, or the same expression as in "
+                                "the SELECT list");
+            return SP_EUNSUPPORTED;
+        }
+        as->order_cols[k] = col;
+        as->order_desc[k] = o->desc;
+        /* Spark: NULLS FIRST for ASC, NULLS LAST for DESC by default */
+        as->order_nulls_first[k] =
+            o->nulls_first < 0 ? !o->desc : o->nulls_first == 1;
+    }
     return 0;
 }

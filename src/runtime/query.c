@@ -19,6 +19,7 @@
 #include "core/json.h"
 #include "log/log.h"
 #include "os/os.h"
+#include "exec/codec.h"
 
 #include <errno.h>
 #include <stdatomic.h>
@@ -594,17 +595,32 @@ typedef struct part_job {
     int64_t watermark_us;
     void **parts; /* sink parts, one per partition */
     part_task *tasks;
+    sp_buf *collect; /* ORDER BY / LIMIT: each partition's rows */
+    uint64_t *collected;
 } part_job;
 
 typedef struct part_emit {
     query *q;
     void *part;
+    sp_buf *collect; /* ORDER BY / LIMIT: rows gathered here, encoded */
+    uint64_t n;
 } part_emit;
 
 static int emit_partition(void *ud, const sp_batch *b, sp_err *err)
 {
     part_emit *pe = ud;
-    return pe->q->spec->sink_vt->part_write(pe->q->sink, pe->part, b, err);
+    if (!pe->collect)
+        return pe->q->spec->sink_vt->part_write(pe->q->sink, pe->part, b, err);
+    const sp_schema *os = &pe->q->spec->agg->out_schema;
+    uint32_t live = sp_batch_live(b);
+    for (uint32_t k = 0; k < live; k++) {
+        uint32_t r = sp_batch_row(b, k);
+        for (uint32_t c = 0; c < os->n_fields; c++)
+            if (sp_codec_put(pe->collect, &b->cols[c], r, os->fields[c].type))
+                return sp_err_set(err, SP_ENOMEM, "out of memory");
+        pe->n++;
+    }
+    return 0;
 }
 
 static void run_partition(void *ud, int p)
@@ -612,13 +628,54 @@ static void run_partition(void *ud, int p)
     part_job *j = ud;
     part_task *t = &j->tasks[p];
     query *q = j->q;
-    t->rc = q->spec->sink_vt->part_open(q->sink, j->batch_id, p, &j->parts[p],
-                                        &t->err);
-    if (t->rc) return;
-    part_emit pe = {q, j->parts[p]};
+    part_emit pe = {q, NULL, NULL, 0};
+    if (j->collect) {
+        pe.collect = &j->collect[p];
+    } else {
+        t->rc = q->spec->sink_vt->part_open(q->sink, j->batch_id, p,
+                                            &j->parts[p], &t->err);
+        if (t->rc) return;
+        pe.part = j->parts[p];
+    }
     t->rc = sp_agg_partition_run(q->agg, p, j->partials, j->n_partials,
                                  j->watermark_us, emit_partition, &pe, &t->st,
                                  &t->err);
+    if (j->collected) j->collected[p] = pe.n;
+}
+
+/* ORDER BY / LIMIT in complete mode: the partitions' rows, decoded into
+ * one batch, sorted, written as the batch's single sink part. */
+static int sorted_output(query *q, int64_t batch_id, part_job *pj, int n_parts,
+                         void **part, sp_err *err)
+{
+    const sp_agg_spec *as = q->spec->agg;
+    const sp_schema *os = &as->out_schema;
+    uint64_t total = 0;
+    for (int p = 0; p < n_parts; p++) total += pj->collected[p];
+    if (total > UINT32_MAX)
+        return sp_err_set(err, SP_EUNSUPPORTED,
+                          "ORDER BY over more than 4G result rows");
+    sp_arena *a = sp_arena_create(1 << 16);
+    sp_batch b = {
+        .n_rows = (uint32_t)total, .n_cols = os->n_fields, .arena = a};
+    int rc = 0;
+    b.cols = a ? sp_arena_zalloc(a, (os->n_fields + 1) * sizeof(sp_vec)) : NULL;
+    for (uint32_t c = 0; b.cols && c < os->n_fields && !rc; c++)
+        rc = sp_vec_alloc(&b.cols[c], os->fields[c].type, b.n_rows, true, a);
+    if (!b.cols || rc) rc = sp_err_set(err, SP_ENOMEM, "out of memory");
+    uint32_t r = 0;
+    for (int p = 0; p < n_parts && !rc; p++) {
+        const unsigned char *x = (const unsigned char *)pj->collect[p].data;
+        for (uint64_t k = 0; k < pj->collected[p]; k++, r++)
+            for (uint32_t c = 0; c < os->n_fields; c++)
+                sp_codec_get(&x, os->fields[c].type, &b.cols[c], r);
+    }
+    if (!rc) rc = sp_agg_sort_output(as, &b, err);
+    if (!rc) rc = q->spec->sink_vt->part_open(q->sink, batch_id, 0, part, err);
+    if (!rc && sp_batch_live(&b))
+        rc = q->spec->sink_vt->part_write(q->sink, *part, &b, err);
+    if (a) sp_arena_destroy(a);
+    return rc;
 }
 
 static int write_wal(query *q, int64_t batch_id, int64_t ts_us, int64_t wm,
@@ -729,8 +786,14 @@ static int run_batch(query *q, sp_pool *pool, const sp_run_opts *o,
          * then the state commits as version batch_id */
         sp_agg_partial **partials = sp_calloc((size_t)n + 1, sizeof *partials);
         for (int i = 0; i < n; i++) partials[i] = tasks[i].partial;
-        part_job pj = {q, batch_id, partials, n, wm_now, parts, NULL};
+        part_job pj = {q,     batch_id, partials, n,   wm_now,
+                       parts, NULL,     NULL,     NULL};
         pj.tasks = sp_calloc((size_t)n_parts, sizeof *pj.tasks);
+        bool sorted = q->spec->agg->n_order > 0 || q->spec->agg->limit >= 0;
+        if (sorted) {
+            pj.collect = sp_calloc((size_t)n_parts, sizeof *pj.collect);
+            pj.collected = sp_calloc((size_t)n_parts, sizeof *pj.collected);
+        }
         if (!rc) {
             sp_pool_run(pool, n_parts, run_partition, &pj);
             for (int p = 0; p < n_parts; p++) {
@@ -746,6 +809,17 @@ static int run_batch(query *q, sp_pool *pool, const sp_run_opts *o,
                 r.agg.memory_bytes += t->st.memory_bytes;
                 r.agg.rows_out += t->st.rows_out;
             }
+        }
+        if (sorted) {
+            if (!rc)
+                rc = sorted_output(q, batch_id, &pj, n_parts, &parts[0], err);
+            for (int p = 0; p < n_parts; p++) sp_buf_free(&pj.collect[p]);
+            sp_free(pj.collect);
+            sp_free(pj.collected);
+            if (!rc && q->spec->agg->limit >= 0 &&
+                r.agg.rows_out > (uint64_t)q->spec->agg->limit)
+                r.agg.rows_out = (uint64_t)q->spec->agg->limit;
+            n_parts = 1;
         }
         r.ps.rows_out = r.agg.rows_out;
         if (!rc) sp_crash_point("mid_sink", batch_id);
