@@ -593,6 +593,43 @@ static int storage_of(sp_type t)
     }
 }
 
+/* Structs (the WINDOW type) compare by value: start, then end. */
+static inline int cmp_window_at(const int64_t *x, const int64_t *y, uint32_t i)
+{
+    if (x[2 * i] != y[2 * i]) return x[2 * i] < y[2 * i] ? -1 : 1;
+    if (x[2 * i + 1] != y[2 * i + 1])
+        return x[2 * i + 1] < y[2 * i + 1] ? -1 : 1;
+    return 0;
+}
+
+static inline bool cmp_holds(int op, int c)
+{
+    switch (op) {
+    case 0:
+        return c == 0;
+    case 1:
+        return c != 0;
+    case 2:
+        return c < 0;
+    case 3:
+        return c <= 0;
+    case 4:
+        return c > 0;
+    default:
+        return c >= 0;
+    }
+}
+
+static SP_KERNEL(cmp_window)
+{
+    int op = SP_FUNC_DEF(ctx->node->fn)->op - OP_EQ;
+    const int64_t *x = args[0].d.i64, *y = args[1].d.i64;
+    uint8_t *o = out->d.b;
+    SP_LOOP(sel, n, i,
+            o[i] =
+                !SP_OUT_NULL(out, i) && cmp_holds(op, cmp_window_at(x, y, i)););
+}
+
 static int resolve_cmp(const sp_func *f, const sp_type *t, int n, sp_type *want,
                        sp_type *ret, sp_err *err)
 {
@@ -615,6 +652,7 @@ static int resolve_cmp(const sp_func *f, const sp_type *t, int n, sp_type *want,
 static sp_kernel_fn pick_cmp(const sp_func *f, const sp_type *t, int n)
 {
     if (t[0] == SP_T_NULL) return k_noop;
+    if (t[0] == SP_T_WINDOW) return cmp_window;
     return cmp_kernels[storage_of(t[0])][SP_FUNC_DEF(f)->op - OP_EQ][0];
 }
 
@@ -622,7 +660,9 @@ static int prepare_cmp(sp_expr *e, sp_arena *a, sp_err *err)
 {
     bool c0 = e->args[0]->kind == SP_E_CONST && !e->args[0]->val.is_null;
     bool c1 = e->args[1]->kind == SP_E_CONST && !e->args[1]->val.is_null;
-    if (c0 == c1 || e->args[0]->type == SP_T_NULL) return 0;
+    if (c0 == c1 || e->args[0]->type == SP_T_NULL ||
+        e->args[0]->type == SP_T_WINDOW)
+        return 0;
     const sp_kernel_fn *row = cmp_kernels[storage_of(e->args[0]->type)]
                                          [SP_FUNC_DEF(e->fn)->op - OP_EQ];
     e->kernel = c1 ? row[1] : row[2];
