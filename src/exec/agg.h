@@ -192,6 +192,13 @@ typedef struct sp_agg_spec {
     bool dedup;
     int n_out;
     sp_expr **out;
+    /* dropDuplicatesWithinWatermark (DISTINCT ON ... WITHIN WATERMARK): a
+     * key is kept until the watermark passes the event time of its first
+     * row plus the watermark delay; rows at or before the watermark are
+     * late. */
+    bool within_wm;
+    sp_expr *et_expr; /* the row's event time (the watermarked column) */
+    int64_t wm_delay_us;
 } sp_agg_spec;
 
 /* ---- running it ---------------------------------------------------------- */

@@ -54,6 +54,11 @@ int sp_dedup_partial_add(const sp_agg_spec *s, sp_htab *seen, sp_dedup_rows *d,
         int rc = sp_expr_eval(s->out[i], b, scratch, &ov[i], err);
         if (rc) return rc;
     }
+    sp_vec etv;
+    if (s->within_wm) {
+        int rc = sp_expr_eval(s->et_expr, b, scratch, &etv, err);
+        if (rc) return rc;
+    }
     for (uint32_t k = 0; k < live; k++) {
         uint32_t r = sp_batch_row(b, k);
         key->len = 0;
@@ -69,15 +74,20 @@ int sp_dedup_partial_add(const sp_agg_spec *s, sp_htab *seen, sp_dedup_rows *d,
         sp_buf *out = &d->bufs[h % (uint64_t)d->n];
         uint32_t kl = (uint32_t)key->len;
         size_t at = out->len;
+        int64_t et = INT64_MIN;
+        if (s->within_wm && !sp_vec_is_null(&etv, r)) et = etv.d.i64[r];
         if (sp_buf_append(out, &h, 8) || sp_buf_append(out, &kl, 4) ||
-            sp_buf_append(out, kd, kl) || sp_buf_append(out, &kl, 4))
+            sp_buf_append(out, kd, kl) ||
+            (s->within_wm && sp_buf_append(out, &et, 8)) ||
+            sp_buf_append(out, &kl, 4))
             return sp_err_set(err, SP_ENOMEM, "out of memory");
         size_t row_at = out->len;
         for (int c = 0; c < s->n_out; c++)
             if (sp_codec_put(out, &ov[c], r, s->out_schema.fields[c].type))
                 return sp_err_set(err, SP_ENOMEM, "out of memory");
         uint32_t rl = (uint32_t)(out->len - row_at);
-        memcpy(out->data + at + 12 + kl, &rl, 4); /* the row's length */
+        memcpy(out->data + at + 12 + kl + (s->within_wm ? 8 : 0), &rl,
+               4); /* the row's length */
     }
     return 0;
 }
@@ -119,7 +129,7 @@ int sp_dedup_partition_run(const sp_agg_spec *s, sp_state *store, int p,
                            int64_t watermark_us, sp_agg_emit_fn emit, void *ud,
                            sp_agg_stats *st, sp_err *err)
 {
-    bool use_wm = s->et_key >= 0 && watermark_us != INT64_MIN;
+    bool use_wm = (s->et_key >= 0 || s->within_wm) && watermark_us != INT64_MIN;
     sp_arena *a = sp_arena_create(1 << 16);
     const unsigned char **rows = sp_malloc(CHUNK * sizeof *rows);
     int rc = (!a || !rows) ? sp_err_set(err, SP_ENOMEM, "out of memory") : 0;
@@ -132,18 +142,26 @@ int sp_dedup_partition_run(const sp_agg_spec *s, sp_state *store, int p,
             uint32_t kl, rl;
             memcpy(&kl, q, 4);
             const unsigned char *key = q + 4;
-            memcpy(&rl, key + kl, 4);
-            const unsigned char *row = key + kl + 4;
-            off += 8 + 4 + kl + 4 + rl;
-            if (use_wm && et_of(s, key) <= watermark_us) {
+            int64_t et = INT64_MIN;
+            size_t ew = s->within_wm ? 8 : 0;
+            if (ew) memcpy(&et, key + kl, 8);
+            memcpy(&rl, key + kl + ew, 4);
+            const unsigned char *row = key + kl + ew + 4;
+            off += 8 + 4 + kl + ew + 4 + rl;
+            int64_t t = s->within_wm ? et : use_wm ? et_of(s, key) : 0;
+            if (use_wm && t != INT64_MIN && t <= watermark_us) {
                 st->rows_dropped_late++;
                 continue;
             }
             const void *v;
             size_t vl;
             if (sp_state_get(store, key, kl, &v, &vl)) continue;
-            char one = 1;
-            if (sp_state_put(store, key, kl, &one, 1)) {
+            /* within the watermark: the key expires at its first row's
+             * event time plus the delay (in ms, as Spark); else kept */
+            int64_t expires = !s->within_wm || et == INT64_MIN
+                                  ? INT64_MAX
+                                  : (et / 1000 + s->wm_delay_us / 1000) * 1000;
+            if (sp_state_put(store, key, kl, &expires, 8)) {
                 rc = sp_err_set(err, SP_ENOMEM,
                                 "out of memory in the state "
                                 "store");
@@ -171,8 +189,14 @@ int sp_dedup_partition_run(const sp_agg_spec *s, sp_state *store, int p,
         const void *k;
         size_t kl, vl;
         void *v;
-        while (sp_state_iter_next(&it, &k, &kl, &v, &vl))
-            if (et_of(s, k) <= watermark_us) {
+        while (sp_state_iter_next(&it, &k, &kl, &v, &vl)) {
+            int64_t t;
+            if (s->within_wm) {
+                memcpy(&t, v, 8);
+            } else {
+                t = et_of(s, k);
+            }
+            if (t <= watermark_us) {
                 uint32_t l32 = (uint32_t)kl;
                 if (sp_buf_append(&evict, &l32, 4) ||
                     sp_buf_append(&evict, k, kl)) {
@@ -180,6 +204,7 @@ int sp_dedup_partition_run(const sp_agg_spec *s, sp_state *store, int p,
                     break;
                 }
             }
+        }
         for (size_t off = 0; !rc && off < evict.len;) {
             uint32_t l32;
             memcpy(&l32, evict.data + off, 4);

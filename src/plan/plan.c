@@ -1352,6 +1352,7 @@ static int plan_select(actx *c, const sp_ast_stmt *st, const sp_ast_select *q,
             sp_plan_mark_used(pl->aggspec.args[i], used);
         for (int i = 0; i < pl->aggspec.n_out; i++)
             sp_plan_mark_used(pl->aggspec.out[i], used);
+        sp_plan_mark_used(pl->aggspec.et_expr, used);
     }
     if (pl->wm_col >= 0) used[pl->wm_col] = true;
     for (int k = 0; join && k < join->n_keys; k++)
@@ -1462,6 +1463,7 @@ static int plan_select(actx *c, const sp_ast_stmt *st, const sp_ast_select *q,
             as->args[i] = sp_plan_remap(c->a, as->args[i], map);
         for (int i = 0; i < as->n_out; i++)
             as->out[i] = sp_plan_remap(c->a, as->out[i], map);
+        if (as->et_expr) as->et_expr = sp_plan_remap(c->a, as->et_expr, map);
         as->pre = pipe;
         pipe->n_proj = 0;
         pipe->proj = NULL;
@@ -1837,6 +1839,11 @@ int sp_plan_explain(const sp_program *prog, const sp_plan *p, sp_buf *out)
         sp_buf_printf(out, "] state partitions=%d", as->partitions);
         if (as->et_key >= 0)
             sp_buf_printf(out, ", event time=%s", p->key_sql[as->et_key]);
+        if (as->within_wm) {
+            sp_buf_puts(out, ", within watermark (keys kept for ");
+            sp_interval_human(as->wm_delay_us, out);
+            sp_buf_puts(out, ")");
+        }
         sp_buf_puts(out, "\n");
         indent(out, d++);
         sp_buf_printf(out, "Exchange hashpartitioning(keys, %d)\n",

@@ -760,6 +760,21 @@ int sp_plan_dedup(actx *c, const sp_ast_select *q, sp_plan *pl,
     as->mode = pl->mode == SP_MODE_UPDATE ? 1 : 0;
     as->partitions =
         c->prog->shuffle_partitions > 0 ? c->prog->shuffle_partitions : 4;
+    if (q->distinct_within_watermark) {
+        if (pl->wm_col < 0) {
+            sp_plan_fail_at(c, q->pos, SP_EANALYSIS,
+                            "DISTINCT ... WITHIN WATERMARK needs a watermark "
+                            "on the query's input");
+            sp_err_hint(c->err, "declare one: WATERMARK FOR ts AS ts - "
+                                "INTERVAL '10' SECOND in CREATE SOURCE, or "
+                                "FROM s WATERMARK ts DELAY OF ...");
+            return SP_EANALYSIS;
+        }
+        as->within_wm = true;
+        as->et_expr = sp_expr_col(c->a, pl->wm_col, SP_T_TIMESTAMP);
+        as->wm_delay_us = pl->wm_delay_us;
+        as->et_key = -1; /* keys expire by their first row's time */
+    }
     return 0;
 }
 

@@ -112,8 +112,8 @@ static int64_t combined_watermark(const query *q)
 static bool no_data_due(const query *q, int64_t batch_wm)
 {
     const sp_agg_spec *as = q->spec->agg;
-    return as && q->spec->no_data_batches && as->mode != 2 && as->et_key >= 0 &&
-           q->watermark_us != INT64_MIN &&
+    return as && q->spec->no_data_batches && as->mode != 2 &&
+           (as->et_key >= 0 || as->within_wm) && q->watermark_us != INT64_MIN &&
            (batch_wm == INT64_MIN || q->watermark_us > batch_wm);
 }
 
@@ -142,6 +142,7 @@ static void query_shape(const query *q, sp_buf *inputs, sp_buf *sig)
                       (long long)as->window.length_us,
                       (long long)as->window.slide_us,
                       (long long)as->window.offset_us);
+    if (as->within_wm) sp_buf_puts(sig, " within-watermark");
     sp_buf_puts(sig, " aggs=");
     for (int i = 0; i < as->n_aggs; i++)
         sp_buf_printf(sig, "%s%d:%s", i ? "," : "", (int)as->aggs[i].kind,

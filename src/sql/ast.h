@@ -135,7 +135,8 @@ typedef struct sp_ast_order {
 struct sp_ast_select {
     sp_pos pos;
     bool distinct;
-    sp_ast_expr **distinct_on; /* DISTINCT ON (...) */
+    sp_ast_expr **distinct_on;      /* DISTINCT ON (...) */
+    bool distinct_within_watermark; /* ... WITHIN WATERMARK */
     int n_distinct_on;
     sp_ast_item *items;
     int n_items;

@@ -1519,6 +1519,12 @@ static sp_ast_select *parse_select(parser *p)
                 !expect_close(p, &open, "DISTINCT ON list"))
                 goto out;
         }
+        /* Spark's dropDuplicatesWithinWatermark */
+        if (at_kw(p, "WITHIN") && at_kw_n(p, 1, "WATERMARK")) {
+            advance(p);
+            advance(p);
+            s->distinct_within_watermark = true;
+        }
     } else {
         accept_kw(p, "ALL");
     }
