@@ -238,8 +238,12 @@ int sp_agg_partition_run(sp_agg_op *op, int p, sp_agg_partial **partials,
                          int n_partials, int64_t watermark_us,
                          sp_agg_emit_fn emit, void *ud, sp_agg_stats *stats,
                          sp_err *err);
-/* Commits every partition's state as `version` and runs maintenance. */
+/* Commits every partition's state as `version`, then starts maintenance
+ * (snapshots, file cleanup) on a background thread. */
 int sp_agg_op_commit(sp_agg_op *op, int64_t version, sp_err *err);
+/* Waits for background maintenance; returns its error, if any. Call before
+ * the stores are used again (the partition stage of the next batch). */
+int sp_agg_op_quiesce(sp_agg_op *op, sp_err *err);
 
 /* Whether a batch with this watermark would evict or emit anything: the
  * runtime runs a no-data batch when the watermark moved and this says so. */

@@ -21,6 +21,7 @@
 #include "state/state.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -28,6 +29,13 @@ struct sp_agg_op {
     const sp_agg_spec *spec;
     int n_parts;
     sp_state **stores;
+    /* State maintenance (snapshots, old files) runs on its own thread after
+     * a commit, overlapping the next batch's reading; it is joined before
+     * the stores are used again. */
+    pthread_t maint;
+    bool maint_running;
+    int maint_rc;
+    sp_err maint_err;
 };
 
 struct sp_agg_partial {
@@ -247,9 +255,34 @@ int sp_agg_op_open(const sp_agg_spec *spec, const char *state_dir,
     return 0;
 }
 
+static void *maintain_all(void *arg)
+{
+    sp_agg_op *op = arg;
+    for (int p = 0; p < op->n_parts && !op->maint_rc; p++)
+        op->maint_rc = sp_state_maintain(op->stores[p], &op->maint_err);
+    return NULL;
+}
+
+int sp_agg_op_quiesce(sp_agg_op *op, sp_err *err)
+{
+    if (!op->maint_running) return 0;
+    pthread_join(op->maint, NULL);
+    op->maint_running = false;
+    int rc = op->maint_rc;
+    if (rc) {
+        *err = op->maint_err;
+        op->maint_rc = 0;
+        sp_err_clear(&op->maint_err);
+    }
+    return rc;
+}
+
 void sp_agg_op_close(sp_agg_op *op)
 {
     if (!op) return;
+    sp_err e;
+    sp_err_clear(&e);
+    sp_agg_op_quiesce(op, &e);
     for (int p = 0; p < op->n_parts; p++)
         if (op->stores && op->stores[p]) sp_state_close(op->stores[p]);
     sp_free(op->stores);
@@ -258,6 +291,9 @@ void sp_agg_op_close(sp_agg_op *op)
 
 bool sp_agg_op_has_state(sp_agg_op *op)
 {
+    sp_err e;
+    sp_err_clear(&e);
+    sp_agg_op_quiesce(op, &e);
     for (int p = 0; p < op->n_parts; p++) {
         sp_state_metrics m;
         sp_state_get_metrics(op->stores[p], &m);
@@ -268,12 +304,17 @@ bool sp_agg_op_has_state(sp_agg_op *op)
 
 int sp_agg_op_commit(sp_agg_op *op, int64_t version, sp_err *err)
 {
-    for (int p = 0; p < op->n_parts; p++) {
-        int rc = sp_state_commit(op->stores[p], version, err);
-        if (!rc) rc = sp_state_maintain(op->stores[p], err);
-        if (rc) return rc;
-    }
-    return 0;
+    int rc = sp_agg_op_quiesce(op, err);
+    for (int p = 0; p < op->n_parts && !rc; p++)
+        rc = sp_state_commit(op->stores[p], version, err);
+    if (rc) return rc;
+    op->maint_rc = 0;
+    sp_err_clear(&op->maint_err);
+    if (pthread_create(&op->maint, NULL, maintain_all, op) == 0)
+        op->maint_running = true;
+    else
+        maintain_all(op); /* no thread: do it here */
+    return op->maint_running ? 0 : sp_agg_op_quiesce(op, err);
 }
 
 /* Collects groups to emit, then builds output batches of up to CHUNK rows:

@@ -795,6 +795,8 @@ static int run_batch(query *q, sp_pool *pool, const sp_run_opts *o,
             pj.collect = sp_calloc((size_t)n_parts, sizeof *pj.collect);
             pj.collected = sp_calloc((size_t)n_parts, sizeof *pj.collected);
         }
+        /* the previous batch's state maintenance ran during the reading */
+        if (!rc) rc = sp_agg_op_quiesce(q->agg, err);
         if (!rc) {
             sp_pool_run(pool, n_parts, run_partition, &pj);
             for (int p = 0; p < n_parts; p++) {
