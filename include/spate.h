@@ -98,8 +98,8 @@ typedef struct spate_options {
     spate_trigger_t trigger;     /* overrides the script's trigger */
     int64_t trigger_interval_ms; /* for SPATE_TRIGGER_PROCESSING_TIME */
     FILE *console;               /* where console sinks print; NULL = stdout */
-    int reset_checkpoint;    /* non-zero: delete the queries' checkpoint
-                                directories first and start over */
+    int reset_checkpoint;        /* non-zero: delete the queries' checkpoint
+                                    directories first and start over */
     void *data;                  /* user slot */
 } spate_options_t;
 

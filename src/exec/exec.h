@@ -62,15 +62,15 @@ int sp_generate_apply(const sp_generate *g, const sp_batch *in,
                       sp_arena *scratch, sp_batch *out, sp_err *err);
 
 typedef struct sp_pipeline {
-    int n_compute;     /* computed columns appended to the scan columns */
-    sp_expr **compute; /* over the scan columns */
+    int n_compute;       /* computed columns appended to the scan columns */
+    sp_expr **compute;   /* over the scan columns */
     sp_expr *pre_filter; /* the WHERE conjuncts on stream columns only,
                             applied before the join; NULL = none */
-    sp_join *join;     /* stream-static join after compute, or NULL: the
-                          columns after it are scan + computed + table */
-    sp_generate *gen;  /* explode after the join, or NULL: appends one
-                          column */
-    sp_expr *filter;   /* over scan + computed (+ table) columns */
+    sp_join *join;       /* stream-static join after compute, or NULL: the
+                            columns after it are scan + computed + table */
+    sp_generate *gen;    /* explode after the join, or NULL: appends one
+                            column */
+    sp_expr *filter;     /* over scan + computed (+ table) columns */
     int n_proj;
     sp_expr **proj; /* over scan + computed columns */
     sp_schema out_schema;
