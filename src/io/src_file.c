@@ -782,6 +782,22 @@ static void file_close(sp_source *s)
     sp_free(s);
 }
 
+/* Files not in a batch yet: logged or found but not taken, plus new ones in
+ * the directory (listing it; no side effects). */
+static int64_t file_backlog(sp_source *s, int64_t end, int64_t now_us)
+{
+    int64_t n = (s->n_files > end ? s->n_files - end : 0) + s->n_pending;
+    file_ent *fs;
+    int64_t k;
+    sp_err e;
+    sp_err_clear(&e);
+    if (discover(s, &fs, &k, &e) == 0) {
+        n += k;
+        ents_free(fs, k);
+    }
+    return n;
+}
+
 const sp_source_vtab sp_src_file = {
     .name = "file",
     .options = file_options,
@@ -793,6 +809,7 @@ const sp_source_vtab sp_src_file = {
     .plan_splits = file_plan_splits,
     .read = file_read,
     .commit = NULL,
+    .backlog = file_backlog,
     .describe = file_describe,
     .close = file_close,
 };

@@ -202,6 +202,13 @@ static void gen_close(sp_source *s)
     sp_free(s);
 }
 
+/* Rows that exist by now and are not in a batch yet. */
+static int64_t gen_backlog(sp_source *s, int64_t end, int64_t now_us)
+{
+    int64_t avail = avail_at(s, now_us);
+    return avail > end ? avail - end : 0;
+}
+
 const sp_source_vtab sp_src_generator = {
     .name = "generator",
     .options = gen_options,
@@ -212,6 +219,7 @@ const sp_source_vtab sp_src_generator = {
     .latest = gen_latest,
     .plan_splits = gen_plan_splits,
     .read = gen_read,
+    .backlog = gen_backlog,
     .describe = gen_describe,
     .close = gen_close,
 };

@@ -189,6 +189,13 @@ static void rate_close(sp_source *s)
     sp_free(s);
 }
 
+/* Rows that exist by now and are not in a batch yet. */
+static int64_t rate_backlog(sp_source *s, int64_t end, int64_t now_us)
+{
+    int64_t avail = rows_at(s, now_us);
+    return avail > end ? avail - end : 0;
+}
+
 const sp_source_vtab sp_src_rate = {
     .name = "rate",
     .options = rate_options,
@@ -199,6 +206,7 @@ const sp_source_vtab sp_src_rate = {
     .latest = rate_latest,
     .plan_splits = rate_plan_splits,
     .read = rate_read,
+    .backlog = rate_backlog,
     .describe = rate_describe,
     .close = rate_close,
 };

@@ -444,6 +444,15 @@ static void socket_close(sp_source *s)
     sp_free(s);
 }
 
+/* Lines received and not in a batch yet. */
+static int64_t socket_backlog(sp_source *s, int64_t end, int64_t now_us)
+{
+    pthread_mutex_lock(&s->lock);
+    int64_t have = s->base + s->n_lines;
+    pthread_mutex_unlock(&s->lock);
+    return have > end ? have - end : 0;
+}
+
 const sp_source_vtab sp_src_socket = {
     .name = "socket",
     .options = socket_options,
@@ -455,6 +464,7 @@ const sp_source_vtab sp_src_socket = {
     .plan_splits = socket_plan_splits,
     .read = socket_read,
     .commit = socket_commit,
+    .backlog = socket_backlog,
     .describe = socket_describe,
     .close = socket_close,
 };

@@ -363,7 +363,25 @@ static int query_open(query *q, sp_query_spec *spec, const char *root,
     if (rc) return rc;
     if (!spec->sink_conf.out) spec->sink_conf.out = stdout;
     rc = spec->sink_vt->open(&spec->sink_conf, &q->sink, err);
-    if (rc || !spec->agg) return rc;
+    if (rc) return rc;
+    /* A new checkpoint writing into a sink that already holds committed
+     * batches would skip its first batches as "already written" (Spark's
+     * file sink does); refuse instead of losing them. */
+    int64_t had = spec->sink_vt->last_committed(q->sink);
+    if (q->next_batch == 0 && !q->rerun && had >= 0) {
+        sp_err_set(err, SP_EINVAL,
+                   "sink %s already holds committed batches 0..%lld from "
+                   "another run, and this query's checkpoint is new",
+                   spec->name, (long long)had);
+        sp_err_detail(err,
+                      "its batch ids would collide: batches 0..%lld "
+                      "would be skipped as already written",
+                      (long long)had);
+        sp_err_hint(err, "write to a new output path, remove the old output, "
+                         "or run with the checkpoint that wrote it");
+        return SP_EINVAL;
+    }
+    if (!spec->agg) return 0;
     /* the state as of the last committed batch (a re-run batch N starts
      * from version N - 1 too) */
     q->state_dir = path2(q->dir, "state/0");

@@ -50,4 +50,11 @@ n_before=$(ls out | wc -l)
 check "re-run exits 0" test $rc = 0
 check "the committed batch is not written again" test "$(ls out | wc -l)" = "$n_before"
 check "commit 2 is back" test -f ck/out/commits/2
+
+# A new checkpoint writing into a sink that already holds committed batches
+# is refused (its batches would be skipped as already written).
+"$SPATE" run q.sql --checkpoint ck-new > o3.txt 2> e3.txt; rc=$?
+check "a new checkpoint over an old sink is refused" test $rc = 1
+check "the error explains the collision" contains e3.txt "already holds committed batches 0..2"
+check "the hint says what to do" contains e3.txt "hint: write to a new output path"
 finish
