@@ -58,36 +58,8 @@ static inline uint32_t rng_below(uint32_t n)
     return (uint32_t)(((rng_next() >> 32) * (uint64_t)n) >> 32);
 }
 
-static int out_fd = -1;
-static char *obuf;
-static size_t olen;
-static const char *out_name;
-
-static void die(const char *what)
-{
-    fprintf(stderr, "kv_gen: %s: %s\n", what, strerror(errno));
-    exit(1);
-}
-
-static void flush_out(void)
-{
-    size_t off = 0;
-    while (off < olen) {
-        ssize_t w = write(out_fd, obuf + off, olen - off);
-        if (w < 0) {
-            if (errno == EINTR) continue;
-            die(out_name);
-        }
-        off += (size_t)w;
-    }
-    olen = 0;
-}
-
-static inline void put(const char *s, size_t n)
-{
-    memcpy(obuf + olen, s, n);
-    olen += n;
-}
+#define GEN_NAME "kv_gen"
+#include "genout.h"
 
 static inline void put_u64(uint64_t v)
 {

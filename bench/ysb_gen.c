@@ -108,36 +108,8 @@ static void make_uuid(char *o)
 
 /* ---- output ------------------------------------------------------------- */
 
-static int out_fd = -1;
-static char *obuf;
-static size_t olen;
-static const char *out_name;
-
-static void die(const char *what)
-{
-    fprintf(stderr, "ysb_gen: %s: %s\n", what, strerror(errno));
-    exit(1);
-}
-
-static void flush_out(void)
-{
-    size_t off = 0;
-    while (off < olen) {
-        ssize_t w = write(out_fd, obuf + off, olen - off);
-        if (w < 0) {
-            if (errno == EINTR) continue;
-            die(out_name);
-        }
-        off += (size_t)w;
-    }
-    olen = 0;
-}
-
-static inline void put(const char *s, size_t n)
-{
-    memcpy(obuf + olen, s, n);
-    olen += n;
-}
+#define GEN_NAME "ysb_gen"
+#include "genout.h"
 
 #define PUT_LIT(s) put(s, sizeof(s) - 1)
 
