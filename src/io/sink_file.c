@@ -80,18 +80,17 @@ static int fsink_open(const sp_sink_conf *conf, sp_sink **out, sp_err *err)
     /* Every manifest entry must be intact: a reader that follows the
      * manifest would lose a damaged batch's rows, and a re-run would skip a
      * batch whose entry only looks present. */
-    sp_names names;
-    rc = sp_os_list_dir(s->log_dir, true, &names, err);
-    for (size_t i = 0; !rc && i < names.n; i++) {
-        char *e;
-        long long id = strtoll(names.names[i], &e, 10);
-        if (*e || !names.names[i][0]) continue;
+    int64_t *ids;
+    size_t n_ids;
+    rc = sp_log_ids(s->log_dir, &ids, &n_ids, err);
+    for (size_t i = 0; !rc && i < n_ids; i++) {
         char *body;
         size_t len;
-        rc = sp_log_read(s->log_dir, id, "spate-file-sink", &body, &len, err);
+        rc = sp_log_read(s->log_dir, ids[i], "spate-file-sink", &body, &len,
+                         err);
         if (!rc) sp_free(body);
     }
-    if (!rc || names.names) sp_os_names_free(&names);
+    sp_free(ids);
     if (rc) {
         sp_err_hint(err, "the sink's manifest lists the files of each "
                          "committed batch; restore the file, or remove the "

@@ -139,25 +139,10 @@ static int files_push(sp_source *s, const char *path, int64_t size)
 static int log_load(sp_source *s, sp_err *err)
 {
     if (!s->state_dir) return 0;
-    sp_names names;
-    if (!sp_os_is_dir(s->state_dir)) return 0;
-    int rc = sp_os_list_dir(s->state_dir, true, &names, err);
+    int64_t *ids;
+    size_t n_ids;
+    int rc = sp_log_ids(s->state_dir, &ids, &n_ids, err);
     if (rc) return rc;
-    /* numeric order */
-    int64_t *ids = sp_calloc(names.n + 1, sizeof *ids);
-    size_t n_ids = 0;
-    for (size_t i = 0; i < names.n; i++) {
-        char *e;
-        long long v = strtoll(names.names[i], &e, 10);
-        if (!*e && names.names[i][0]) ids[n_ids++] = v;
-    }
-    sp_os_names_free(&names);
-    for (size_t i = 1; i < n_ids; i++)
-        for (size_t j = i; j > 0 && ids[j - 1] > ids[j]; j--) {
-            int64_t t = ids[j];
-            ids[j] = ids[j - 1];
-            ids[j - 1] = t;
-        }
     sp_arena *a = sp_arena_create(0);
     for (size_t i = 0; i < n_ids && rc == 0; i++) {
         char *body;
@@ -243,17 +228,15 @@ static int sink_manifest(sp_source *s, sp_names *committed, sp_err *err)
         committed->n = (size_t)-1;
         return 0;
     }
-    sp_names ids;
-    int rc = sp_os_list_dir(log, true, &ids, err);
+    int64_t *ids;
+    size_t n_ids;
+    int rc = sp_log_ids(log, &ids, &n_ids, err);
     sp_arena *a = sp_arena_create(0);
     size_t cap = 0;
-    for (size_t i = 0; !rc && i < ids.n; i++) {
-        char *e;
-        long long id = strtoll(ids.names[i], &e, 10);
-        if (*e || !ids.names[i][0]) continue;
+    for (size_t i = 0; !rc && i < n_ids; i++) {
         char *body;
         size_t len;
-        rc = sp_log_read(log, id, "spate-file-sink", &body, &len, err);
+        rc = sp_log_read(log, ids[i], "spate-file-sink", &body, &len, err);
         if (rc) break;
         sp_json *j;
         if (sp_json_parse(body, len, a, &j, err) == 0) {
@@ -273,7 +256,7 @@ static int sink_manifest(sp_source *s, sp_names *committed, sp_err *err)
         sp_arena_reset(a);
     }
     sp_arena_destroy(a);
-    if (!rc || ids.names) sp_os_names_free(&ids);
+    sp_free(ids);
     sp_free(log);
     if (committed->n > 1)
         qsort(committed->names, committed->n, sizeof(char *), cmp_str);

@@ -207,23 +207,10 @@ static void *receiver(void *arg)
 /* Loads the lines a previous run logged. */
 static int wal_load(sp_source *s, sp_err *err)
 {
-    sp_names names;
-    int rc = sp_os_list_dir(s->wal_dir, true, &names, err);
+    int64_t *ids;
+    size_t n;
+    int rc = sp_log_ids(s->wal_dir, &ids, &n, err);
     if (rc) return rc;
-    int64_t *ids = sp_calloc(names.n + 1, sizeof *ids);
-    size_t n = 0;
-    for (size_t i = 0; i < names.n; i++) {
-        char *e;
-        long long v = strtoll(names.names[i], &e, 10);
-        if (!*e && names.names[i][0]) ids[n++] = v;
-    }
-    sp_os_names_free(&names);
-    for (size_t i = 1; i < n; i++)
-        for (size_t j = i; j > 0 && ids[j - 1] > ids[j]; j--) {
-            int64_t t = ids[j];
-            ids[j] = ids[j - 1];
-            ids[j - 1] = t;
-        }
     for (size_t i = 0; i < n && !rc; i++) {
         char *body;
         size_t len;

@@ -120,21 +120,46 @@ bool sp_log_exists(const char *dir, int64_t id)
     return sp_os_exists(path);
 }
 
-int sp_log_latest(const char *dir, int64_t *out, sp_err *err)
+static int cmp_id(const void *a, const void *b)
 {
-    *out = -1;
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+int sp_log_ids(const char *dir, int64_t **ids, size_t *n, sp_err *err)
+{
+    *ids = NULL;
+    *n = 0;
     if (!sp_os_is_dir(dir)) return 0;
     sp_names names;
     int rc = sp_os_list_dir(dir, true, &names, err);
     if (rc) return rc;
+    int64_t *v = names.n ? sp_malloc(names.n * sizeof *v) : NULL;
+    if (names.n && !v) {
+        sp_os_names_free(&names);
+        return sp_err_set(err, SP_ENOMEM, "out of memory listing %s", dir);
+    }
+    size_t k = 0;
     for (size_t i = 0; i < names.n; i++) {
-        char *e;
         const char *nm = names.names[i];
-        if (!nm[0] || nm[0] < '0' || nm[0] > '9') continue;
-        long long v = strtoll(nm, &e, 10);
-        if (*e) continue; /* temp files and others */
-        if (v > *out) *out = v;
+        char *e;
+        if (nm[0] < '0' || nm[0] > '9') continue;
+        long long x = strtoll(nm, &e, 10);
+        if (!*e) v[k++] = x; /* temporary files have a suffix */
     }
     sp_os_names_free(&names);
+    if (k > 1) qsort(v, k, sizeof *v, cmp_id);
+    *ids = v;
+    *n = k;
     return 0;
+}
+
+int sp_log_latest(const char *dir, int64_t *out, sp_err *err)
+{
+    int64_t *ids;
+    size_t n;
+    int rc = sp_log_ids(dir, &ids, &n, err);
+    *out = !rc && n ? ids[n - 1] : -1;
+    sp_free(ids);
+    return rc;
 }

@@ -34,6 +34,10 @@ int sp_log_write(const char *dir, int64_t id, const char *kind,
                  const char *body, size_t len, sp_err *err);
 int sp_log_read(const char *dir, int64_t id, const char *kind, char **body,
                 size_t *len, sp_err *err);
+/* The batch ids of a log: the numeric file names in dir, ascending
+ * (temporary and other files skipped). A missing directory is an empty
+ * log. *ids is heap memory the caller frees with sp_free (NULL if empty). */
+int sp_log_ids(const char *dir, int64_t **ids, size_t *n, sp_err *err);
 /* Largest numeric file name in dir, or -1 when the log is empty or the
  * directory is missing. Temporary files are ignored. */
 int sp_log_latest(const char *dir, int64_t *out, sp_err *err);
