@@ -25,39 +25,6 @@
 #define BUF_SIZE (1u << 20)
 #define MAX_LINE 64
 
-static uint64_t rng_s[4];
-
-static uint64_t splitmix64(uint64_t *x)
-{
-    uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
-static inline uint64_t rotl(uint64_t x, int k)
-{
-    return (x << k) | (x >> (64 - k));
-}
-
-static inline uint64_t rng_next(void)
-{
-    uint64_t r = rotl(rng_s[1] * 5, 7) * 9;
-    uint64_t t = rng_s[1] << 17;
-    rng_s[2] ^= rng_s[0];
-    rng_s[3] ^= rng_s[1];
-    rng_s[1] ^= rng_s[2];
-    rng_s[0] ^= rng_s[3];
-    rng_s[2] ^= t;
-    rng_s[3] = rotl(rng_s[3], 45);
-    return r;
-}
-
-static inline uint32_t rng_below(uint32_t n)
-{
-    return (uint32_t)(((rng_next() >> 32) * (uint64_t)n) >> 32);
-}
-
 #define GEN_NAME "kv_gen"
 #include "genout.h"
 
@@ -122,7 +89,7 @@ int main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
-    for (int i = 0; i < 4; i++) rng_s[i] = splitmix64(&seed);
+    rng_seed(seed);
 
     uint32_t *perm = malloc(keys * sizeof *perm);
     obuf = malloc(BUF_SIZE);
