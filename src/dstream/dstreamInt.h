@@ -142,13 +142,10 @@ struct djob {
     void **outs; /* filled: the winning output of each task */
 };
 
-typedef struct dsched_stats {
-    _Atomic int64_t tasks, failures, retries, speculative, spec_wins;
-} dsched_stats;
-
-/* Runs all tasks; retries failures up to max_task_failures attempts and
- * launches speculative copies of stragglers when configured. On success
- * j->outs holds one output per task (caller frees with discard). */
+/* Runs all tasks on the runtime's scheduler (sp_sched_run): retries
+ * failures up to max_task_failures attempts and launches speculative
+ * copies of stragglers when configured. On success j->outs holds one
+ * output per task (caller frees with discard). */
 int sp_dsched_run(spate_ssc_t *ssc, djob *j, sp_err *err);
 
 /* ------------------------------------------------------------------------
@@ -323,7 +320,7 @@ struct spate_ssc {
     int run_rc; /* first batch error */
     sp_err run_err;
     _Atomic int64_t batches_done;
-    dsched_stats stats;
+    sp_sched_stats stats; /* the scheduler's counters, all jobs */
     /* concurrent jobs (context.c): batches generated, outputs pending */
     pthread_t *jobs;
     int n_jobs;
