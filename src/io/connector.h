@@ -15,6 +15,12 @@
  * closed on the worker thread that ran the split, then committed together
  * (in split order) on the runtime thread. A sink is idempotent per batch
  * id: committing batch N again replaces, never duplicates.
+ *
+ * A part is written by one attempt of a task: when a task is retried or
+ * speculated (src/runtime/sched.c) several attempts may open the same part
+ * number, even at the same time. Each passes its attempt number; the sink
+ * keeps them apart (the file sink names attempt k > 0's file apart), and
+ * only the winning attempt's part reaches commit: the others are aborted.
  */
 #ifndef SP_IO_CONNECTOR_H
 #define SP_IO_CONNECTOR_H
@@ -116,14 +122,17 @@ typedef struct sp_sink_vtab {
     /* The last batch id this sink has durably committed, -1 if none or
      * unknown (console). */
     int64_t (*last_committed)(sp_sink *s);
-    /* Part lifecycle, on a worker thread. */
-    int (*part_open)(sp_sink *s, int64_t batch_id, int part, void **out,
-                     sp_err *err);
+    /* Part lifecycle, on a worker thread. `attempt` is the attempt of the
+     * task writing the part (0 first; see above). */
+    int (*part_open)(sp_sink *s, int64_t batch_id, int part, int attempt,
+                     void **out, sp_err *err);
     int (*part_write)(sp_sink *s, void *part, const sp_batch *b, sp_err *err);
     /* Commits a batch from its parts (in split order) and frees them. */
     int (*commit)(sp_sink *s, int64_t batch_id, void **parts, int n_parts,
                   sp_err *err);
-    /* Frees the parts of a failed batch and removes anything they wrote. */
+    /* Frees the parts of a failed batch, or of a failed or losing task
+     * attempt, and removes anything they wrote. May run on a worker thread
+     * while other parts of the batch are written. */
     void (*abort)(sp_sink *s, int64_t batch_id, void **parts, int n_parts);
     void (*describe)(sp_sink *s, sp_buf *out);
     void (*close)(sp_sink *s);

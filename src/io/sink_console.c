@@ -59,8 +59,8 @@ static int64_t console_last(sp_sink *s)
     return -1;
 }
 
-static int console_part_open(sp_sink *s, int64_t batch_id, int part, void **out,
-                             sp_err *err)
+static int console_part_open(sp_sink *s, int64_t batch_id, int part,
+                             int attempt, void **out, sp_err *err)
 {
     console_part *p = sp_calloc(1, sizeof *p);
     if (!p || !(p->arena = sp_arena_create(1 << 14))) {

@@ -4,6 +4,9 @@
  *
  *   path/part-<batch>-<part>-<run>.<ext>   data files (one per non-empty
  *                                          split of the batch)
+ *   path/part-<batch>-<part>-<run>-a<k>.<ext>  the same, written by attempt
+ *                                          k > 0 of the task (a retry or a
+ *                                          speculative copy)
  *   path/_spate_log/<batch>                checked file: the data files of
  *                                          the committed batch
  *
@@ -13,6 +16,10 @@
  * the manifest) sees each committed batch exactly once: files of a batch
  * that crashed before its manifest entry are not listed, and a re-run of
  * the batch writes new files under a new run id instead of touching them.
+ * Within a run, two attempts of one task (a retry, a speculative copy) may
+ * write the same part at once: each writes its own file, the loser's is
+ * removed by abort, and only the winner's is listed. Attempt 0 keeps the
+ * name without a suffix, as before attempts existed.
  */
 #define _GNU_SOURCE
 #include "io/connector.h"
@@ -112,17 +119,18 @@ static int64_t fsink_last(sp_sink *s)
     return id;
 }
 
-static int fsink_part_open(sp_sink *s, int64_t batch_id, int part, void **out,
-                           sp_err *err)
+static int fsink_part_open(sp_sink *s, int64_t batch_id, int part, int attempt,
+                           void **out, sp_err *err)
 {
     file_part *p = sp_calloc(1, sizeof *p);
     if (!p) return sp_err_set(err, SP_ENOMEM, "out of memory");
     static const char *ext[] = {"json", "csv", "txt"};
     p->fd = -1;
     sp_buf_init(&p->buf);
-    char rel[128];
-    snprintf(rel, sizeof rel, "part-%05lld-%04d-%s.%s", (long long)batch_id,
-             part, s->run, ext[s->format]);
+    char rel[128], att[16] = "";
+    if (attempt > 0) snprintf(att, sizeof att, "-a%d", attempt);
+    snprintf(rel, sizeof rel, "part-%05lld-%04d-%s%s.%s", (long long)batch_id,
+             part, s->run, att, ext[s->format]);
     p->rel = sp_strdup(rel);
     size_t n = strlen(s->dir) + strlen(rel) + 2;
     p->path = sp_malloc(n);

@@ -471,8 +471,8 @@ static void run_task(void *ud, int i)
             return;
         }
     } else {
-        t->rc = q->spec->sink_vt->part_open(q->sink, j->batch_id, i, &t->part,
-                                            &t->err);
+        t->rc = q->spec->sink_vt->part_open(q->sink, j->batch_id, i, 0,
+                                            &t->part, &t->err);
         if (t->rc) return;
     }
     void *ctx[2] = {t, j};
@@ -651,7 +651,7 @@ static void run_partition(void *ud, int p)
     if (j->collect) {
         pe.collect = &j->collect[p];
     } else {
-        t->rc = q->spec->sink_vt->part_open(q->sink, j->batch_id, p,
+        t->rc = q->spec->sink_vt->part_open(q->sink, j->batch_id, p, 0,
                                             &j->parts[p], &t->err);
         if (t->rc) return;
         pe.part = j->parts[p];
@@ -690,7 +690,8 @@ static int sorted_output(query *q, int64_t batch_id, part_job *pj, int n_parts,
                 sp_codec_get(&x, os->fields[c].type, &b.cols[c], r);
     }
     if (!rc) rc = sp_agg_sort_output(as, &b, err);
-    if (!rc) rc = q->spec->sink_vt->part_open(q->sink, batch_id, 0, part, err);
+    if (!rc)
+        rc = q->spec->sink_vt->part_open(q->sink, batch_id, 0, 0, part, err);
     if (!rc && sp_batch_live(&b))
         rc = q->spec->sink_vt->part_write(q->sink, *part, &b, err);
     if (a) sp_arena_destroy(a);
