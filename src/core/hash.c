@@ -27,8 +27,18 @@ uint64_t sp_hash_bytes(const void *data, size_t n, uint64_t seed)
         p += 8;
         n -= 8;
     }
+    /* the last n < 8 bytes as a little-endian word (what a memcpy into a
+     * zeroed word gives on the machines we build for), without a call */
     uint64_t tail = 0;
-    memcpy(&tail, p, n);
+    if (n >= 4) {
+        uint32_t a, b;
+        memcpy(&a, p, 4);
+        memcpy(&b, p + n - 4, 4);
+        tail = (uint64_t)a | (uint64_t)b << (8 * (n - 4));
+    } else if (n > 0) {
+        tail = (uint64_t)p[0] | (uint64_t)p[n / 2] << (8 * (n / 2)) |
+               (uint64_t)p[n - 1] << (8 * (n - 1));
+    }
     h = (h ^ sp_hash_u64(tail ^ n)) * k;
     return sp_hash_u64(h);
 }

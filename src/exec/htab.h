@@ -39,6 +39,20 @@ static inline unsigned char *sp_hentry_val(const sp_hentry *e)
     return (unsigned char *)e->data + ((e->klen + 7) & ~7u);
 }
 
+/* Hints for a lookup of `hash` coming soon: the slot first; a few keys
+ * later (the slot is cached by then) the entry it points at. Batched
+ * callers issue these some rows ahead, so that the cache misses of many
+ * probes overlap instead of following one another. */
+static inline void sp_htab_prefetch(const sp_htab *t, uint64_t hash)
+{
+    __builtin_prefetch(&t->slots[hash & (t->cap - 1)]);
+}
+static inline void sp_htab_prefetch_entry(const sp_htab *t, uint64_t hash)
+{
+    const sp_hslot *s = &t->slots[hash & (t->cap - 1)];
+    if (s->e && s->hash == hash) __builtin_prefetch(s->e);
+}
+
 int sp_htab_init(sp_htab *t, uint32_t vlen);
 void sp_htab_free(sp_htab *t);
 /* Finds or inserts; a new entry's value is zeroed and *is_new set. NULL on

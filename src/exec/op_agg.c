@@ -45,6 +45,12 @@ struct sp_agg_partial {
     sp_buf key;         /* scratch for one encoded key */
     sp_buf vscratch;    /* scratch for variable-size state updates */
     int rc;
+    /* the groups by state partition, built by the first partition task
+     * that asks (partial_slice): porder[pstart[q] .. pstart[q + 1]) are
+     * partition q's, in insertion order */
+    pthread_mutex_t plock;
+    sp_hentry **porder;
+    size_t *pstart;
 };
 
 /* ---- keys ------------------------------------------------------------------
@@ -70,7 +76,9 @@ sp_agg_partial *sp_agg_partial_create(const sp_agg_spec *spec)
     sp_agg_partial *p = sp_calloc(1, sizeof *p);
     if (!p) return NULL;
     p->spec = spec;
+    pthread_mutex_init(&p->plock, NULL);
     if (sp_htab_init(&p->tab, spec->value_size ? spec->value_size : 8)) {
+        pthread_mutex_destroy(&p->plock);
         sp_free(p);
         return NULL;
     }
@@ -96,6 +104,9 @@ void sp_agg_partial_destroy(sp_agg_partial *p)
     sp_buf_free(&p->key);
     sp_buf_free(&p->vscratch);
     sp_dedup_partial_free(&p->rows);
+    sp_free(p->porder);
+    sp_free(p->pstart);
+    pthread_mutex_destroy(&p->plock);
     sp_free(p);
 }
 
@@ -137,6 +148,60 @@ static int update_chunk(sp_agg_partial *p, const sp_vec *av, uint8_t **states,
     return 0;
 }
 
+/* A chunk of items to aggregate: item i has the encoded key
+ * p->key.data[koff[i] .. koff[i + 1]), its hash and its input row. */
+typedef struct chunk {
+    sp_agg_partial *p;
+    const sp_vec *av;
+    uint8_t **states;
+    uint32_t *rows;
+    uint32_t *koff; /* CHUNK + 1 */
+    uint64_t *hash;
+    bool session;
+    uint32_t n;
+} chunk;
+
+/* How far ahead the lookups are prefetched: slots PF_SLOT items ahead,
+ * entries PF_ENTRY items ahead (their slots arrived meanwhile). */
+#define PF_SLOT  16
+#define PF_ENTRY 8
+
+/* Finds or inserts every item's group, then updates the aggregates. With
+ * many groups the table does not fit in the cache and each lookup misses
+ * it (slot, then entry); prefetching a few items ahead overlaps those
+ * misses, which is what makes high-cardinality grouping fast. */
+static int upsert_chunk(chunk *c, sp_err *err)
+{
+    sp_agg_partial *p = c->p;
+    sp_htab *t = &p->tab;
+    uint32_t n = c->n;
+    c->koff[n] = (uint32_t)p->key.len;
+    const unsigned char *kb = p->key.data ? (const unsigned char *)p->key.data
+                                          : (const unsigned char *)"";
+    for (uint32_t i = 0; i < n && i < PF_SLOT; i++)
+        sp_htab_prefetch(t, c->hash[i]);
+    for (uint32_t i = 0; i < n; i++) {
+        if (i + PF_SLOT < n) sp_htab_prefetch(t, c->hash[i + PF_SLOT]);
+        if (i + PF_ENTRY < n) sp_htab_prefetch_entry(t, c->hash[i + PF_ENTRY]);
+        const unsigned char *key = kb + c->koff[i];
+        uint32_t klen = c->koff[i + 1] - c->koff[i];
+        bool is_new;
+        sp_hentry *e = sp_htab_upsert(t, key, klen, c->hash[i], &is_new);
+        if (!e) return sp_err_set(err, SP_ENOMEM, "out of memory");
+        if (c->session && is_new) {
+            /* the exchange partitions sessions by the other keys */
+            uint64_t ph =
+                sp_hash_bytes(key, klen - SP_SESSION_KEY_BYTES, 0x5e55);
+            memcpy(sp_hentry_val(e), &ph, 8);
+        }
+        c->states[i] = sp_hentry_val(e);
+    }
+    int rc = update_chunk(p, c->av, c->states, c->rows, n, err);
+    c->n = 0;
+    p->key.len = 0;
+    return rc;
+}
+
 int sp_agg_partial_add(sp_agg_partial *p, const sp_batch *b, sp_arena *scratch,
                        sp_err *err)
 {
@@ -169,7 +234,14 @@ int sp_agg_partial_add(sp_agg_partial *p, const sp_batch *b, sp_arena *scratch,
     int64_t n_over = 1;
     if (s->window_key >= 0 && !session)
         n_over = (w->length_us + w->slide_us - 1) / w->slide_us;
-    uint32_t n = 0;
+    /* Items (row, window) are gathered CHUNK at a time: their encoded keys
+     * back to back in p->key, then looked up in one pass (see
+     * upsert_chunk). */
+    chunk c = {p, av, states, rows, NULL, NULL, session, 0};
+    c.koff = sp_arena_alloc(scratch, (CHUNK + 1) * sizeof *c.koff);
+    c.hash = sp_arena_alloc(scratch, CHUNK * sizeof *c.hash);
+    if (!c.koff || !c.hash) return sp_err_set(err, SP_ENOMEM, "out of memory");
+    p->key.len = 0;
     for (uint32_t k = 0; k < live; k++) {
         uint32_t r = sp_batch_row(b, k);
         int64_t last_start = 0, t = 0;
@@ -194,37 +266,28 @@ int sp_agg_partial_add(sp_agg_partial *p, const sp_batch *b, sp_arena *scratch,
                 wbuf[1] = wbuf[0] + w->length_us;
                 if (!(t >= wbuf[0] && t < wbuf[1])) continue;
             }
-            p->key.len = 0;
-            for (int c = 0; c < s->n_keys; c++) {
+            size_t start = p->key.len;
+            for (int col = 0; col < s->n_keys; col++) {
                 int rc =
-                    c == s->window_key
+                    col == s->window_key
                         ? sp_codec_put(&p->key, &wvec, 0, SP_T_WINDOW)
-                        : sp_codec_put(&p->key, &kv[c], r, s->key_types[c]);
+                        : sp_codec_put(&p->key, &kv[col], r, s->key_types[col]);
                 if (rc) return sp_err_set(err, SP_ENOMEM, "out of memory");
             }
-            uint64_t h = sp_hash_bytes(p->key.data ? p->key.data : "",
-                                       p->key.len, 0x5eed);
-            bool is_new;
-            sp_hentry *e =
-                sp_htab_upsert(&p->tab, p->key.data ? p->key.data : "",
-                               (uint32_t)p->key.len, h, &is_new);
-            if (!e) return sp_err_set(err, SP_ENOMEM, "out of memory");
-            if (session && is_new) {
-                /* the exchange partitions sessions by the other keys */
-                uint64_t ph = sp_hash_bytes(
-                    p->key.data, p->key.len - SP_SESSION_KEY_BYTES, 0x5e55);
-                memcpy(sp_hentry_val(e), &ph, 8);
-            }
-            states[n] = sp_hentry_val(e);
-            rows[n] = r;
-            if (++n == CHUNK) {
-                int rc = update_chunk(p, av, states, rows, n, err);
+            if (p->key.len > UINT32_MAX)
+                return sp_err_set(err, SP_EUNSUPPORTED,
+                                  "group keys over 4 GiB in one chunk");
+            c.koff[c.n] = (uint32_t)start;
+            c.hash[c.n] = sp_hash_bytes(p->key.data ? p->key.data + start : "",
+                                        p->key.len - start, SP_STATE_HASH_SEED);
+            rows[c.n] = r;
+            if (++c.n == CHUNK) {
+                int rc = upsert_chunk(&c, err);
                 if (rc) return rc;
-                n = 0;
             }
         }
     }
-    return n ? update_chunk(p, av, states, rows, n, err) : 0;
+    return c.n ? upsert_chunk(&c, err) : 0;
 }
 
 /* ---- the operator
@@ -433,6 +496,57 @@ static int store_work(const sp_agg_spec *s, sp_state *store, sp_htab *work,
     return rc;
 }
 
+/* The groups of partial `pa` that belong to state partition q (of
+ * n_parts): one counting sort of the partial's groups, done once, instead
+ * of every partition task reading all of them. */
+static int partial_slice(sp_agg_partial *pa, int n_parts, int q,
+                         sp_hentry ***ents, size_t *n)
+{
+    sp_htab *t = &pa->tab;
+    if (n_parts == 1) {
+        *ents = t->order;
+        *n = t->n;
+        return 0;
+    }
+    int rc = 0;
+    pthread_mutex_lock(&pa->plock);
+    if (!pa->pstart && t->n) {
+        size_t *st = sp_calloc((size_t)n_parts + 1, sizeof *st);
+        sp_hentry **o = sp_malloc(t->n * sizeof *o);
+        if (st && o) {
+            for (size_t j = 0; j < t->n; j++)
+                st[t->order[j]->hash % (uint64_t)n_parts + 1]++;
+            for (int k = 0; k < n_parts; k++) st[k + 1] += st[k];
+            size_t *cur = sp_malloc((size_t)n_parts * sizeof *cur);
+            if (cur) {
+                memcpy(cur, st, (size_t)n_parts * sizeof *cur);
+                for (size_t j = 0; j < t->n; j++) {
+                    sp_hentry *e = t->order[j];
+                    o[cur[e->hash % (uint64_t)n_parts]++] = e;
+                }
+                sp_free(cur);
+                pa->pstart = st;
+                pa->porder = o;
+                st = NULL;
+                o = NULL;
+            }
+        }
+        if (st || o) rc = SP_ENOMEM;
+        sp_free(st);
+        sp_free(o);
+    }
+    pthread_mutex_unlock(&pa->plock);
+    if (rc) return rc;
+    if (!pa->pstart) {
+        *ents = NULL;
+        *n = 0;
+    } else {
+        *ents = pa->porder + pa->pstart[q];
+        *n = pa->pstart[q + 1] - pa->pstart[q];
+    }
+    return 0;
+}
+
 int sp_agg_partition_run(sp_agg_op *op, int p, sp_agg_partial **partials,
                          int n_partials, int64_t watermark_us,
                          sp_agg_emit_fn emit_fn, void *ud, sp_agg_stats *st,
@@ -461,22 +575,23 @@ int sp_agg_partition_run(sp_agg_op *op, int p, sp_agg_partial **partials,
         if (rc) return rc;
         n_partials = 0; /* merged: on to the output */
     }
-    sp_htab updated; /* keys changed in this batch (update mode) */
-    bool track = s->mode == 1;
-    if (track && sp_htab_init(&updated, 8))
-        return sp_err_set(err, SP_ENOMEM, "out of memory");
     /* variable-size states: the batch's groups as working values */
     bool var = s->n_var > 0;
     sp_htab work;
-    if (var && sp_htab_init(&work, s->value_size)) {
-        if (track) sp_htab_free(&updated);
+    if (var && sp_htab_init(&work, s->value_size))
         return sp_err_set(err, SP_ENOMEM, "out of memory");
-    }
+    size_t vsize = s->value_size ? s->value_size : 8;
     for (int i = 0; i < n_partials && !rc; i++) {
-        sp_htab *t = &partials[i]->tab;
-        for (size_t j = 0; j < t->n; j++) {
-            sp_hentry *e = t->order[j];
-            if ((int)(e->hash % (uint64_t)op->n_parts) != p) continue;
+        sp_hentry **ents;
+        size_t m;
+        if (partial_slice(partials[i], op->n_parts, p, &ents, &m)) {
+            rc = sp_err_set(err, SP_ENOMEM, "out of memory");
+            break;
+        }
+        for (size_t j = 0; j < m && !var && j < PF_SLOT; j++)
+            sp_state_prefetch(store, ents[j]->hash);
+        for (size_t j = 0; j < m; j++) {
+            sp_hentry *e = ents[j];
             if (use_wm && key_event_time(s, e->data) <= watermark_us) {
                 st->rows_dropped_late++;
                 continue;
@@ -484,27 +599,23 @@ int sp_agg_partition_run(sp_agg_op *op, int p, sp_agg_partial **partials,
             if (var) {
                 rc = merge_var(s, store, &work, e, err);
                 if (rc) break;
-            } else {
-                bool is_new;
-                uint8_t *v =
-                    sp_state_upsert(store, e->data, e->klen,
-                                    s->value_size ? s->value_size : 8, &is_new);
-                if (!v) {
-                    rc = sp_err_set(err, SP_ENOMEM,
-                                    "out of memory in the state "
-                                    "store");
-                    break;
-                }
-                for (int a = 0; a < s->n_aggs; a++)
-                    sp_agg_merge(&s->aggs[a], v, sp_hentry_val(e));
+                continue;
             }
-            if (track) {
-                bool nw;
-                if (!sp_htab_upsert(&updated, e->data, e->klen, e->hash, &nw)) {
-                    rc = sp_err_set(err, SP_ENOMEM, "out of memory");
-                    break;
-                }
+            /* the store's table misses the cache as the partial's did:
+             * the same prefetching a few groups ahead */
+            if (j + PF_SLOT < m)
+                sp_state_prefetch(store, ents[j + PF_SLOT]->hash);
+            if (j + PF_ENTRY < m)
+                sp_state_prefetch_entry(store, ents[j + PF_ENTRY]->hash);
+            uint8_t *v = sp_state_upsert_h(store, e->data, e->klen, e->hash,
+                                           vsize, NULL);
+            if (!v) {
+                rc = sp_err_set(err, SP_ENOMEM,
+                                "out of memory in the state store");
+                break;
             }
+            for (int a = 0; a < s->n_aggs; a++)
+                sp_agg_merge(&s->aggs[a], v, sp_hentry_val(e));
         }
     }
     if (var) {
@@ -522,14 +633,19 @@ int sp_agg_partition_run(sp_agg_op *op, int p, sp_agg_partial **partials,
     if (!em.arena || !em.keys || !em.vals)
         rc = rc ? rc : sp_err_set(err, SP_ENOMEM, "out of memory");
     if (!rc && s->mode == 1) {
-        for (size_t j = 0; j < updated.n && !rc; j++) {
-            sp_hentry *e = updated.order[j];
-            const void *val;
-            size_t vl;
-            if (sp_state_get(store, e->data, e->klen, &val, &vl))
-                rc = add_row(&em, e->data, val, err);
+        /* update: the groups this batch changed, as the store tracks them
+         * for its delta (nothing was removed since the last commit) */
+        sp_state_iter it;
+        sp_state_iter_changed_init(&it, store);
+        const void *k;
+        size_t kl, vl;
+        void *v;
+        uint64_t n_changed = 0;
+        while (!rc && sp_state_iter_next(&it, &k, &kl, &v, &vl)) {
+            rc = add_row(&em, k, v, err);
+            n_changed++;
         }
-        st->rows_updated += updated.n;
+        st->rows_updated += n_changed;
     }
     if (!rc && (s->mode == 2 || use_wm)) {
         sp_state_iter it;
@@ -577,6 +693,5 @@ int sp_agg_partition_run(sp_agg_op *op, int p, sp_agg_partial **partials,
     sp_free(em.keys);
     sp_free(em.vals);
     if (em.arena) sp_arena_destroy(em.arena);
-    if (track) sp_htab_free(&updated);
     return rc;
 }

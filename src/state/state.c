@@ -25,7 +25,6 @@
 #include <string.h>
 
 #define ST_NONE    ((size_t)-1)
-#define ST_SEED    0x5350535453544154ULL /* "SPSTSTAT" */
 #define ST_MIN_CAP 16
 
 static const char st_nokey[1] = {0};
@@ -125,9 +124,35 @@ static void heap_free(st_heap *h)
  * Table
  * ---------------------------------------------------------------------- */
 
+/* The table's 31 hash bits: the top of sp_state_hash, so that a caller
+ * partitioning keys by the low bits of the same hash (the exchange) still
+ * spreads them over the whole table. */
+static inline uint32_t st_tag_hash(uint64_t h64)
+{
+    return (uint32_t)(h64 >> 33);
+}
+
+uint64_t sp_state_hash(const void *key, size_t klen)
+{
+    return sp_hash_bytes(key ? key : st_nokey, klen, SP_STATE_HASH_SEED);
+}
+
 static inline uint32_t st_hash(const void *key, size_t klen)
 {
-    return (uint32_t)(sp_hash_bytes(key ? key : st_nokey, klen, ST_SEED) >> 33);
+    return st_tag_hash(sp_state_hash(key, klen));
+}
+
+void sp_state_prefetch(const sp_state *st, uint64_t h64)
+{
+    __builtin_prefetch(&st->slots[st_tag_hash(h64) & (st->cap - 1)]);
+}
+
+void sp_state_prefetch_entry(const sp_state *st, uint64_t h64)
+{
+    uint32_t h = st_tag_hash(h64);
+    st_slot s = st->slots[h & (st->cap - 1)];
+    if (s.ref > ST_REF_TOMB && (s.tag >> 1) == h)
+        __builtin_prefetch(st_ptr(&st->heap, s.ref));
 }
 
 static inline st_entry *slot_entry(const sp_state *st, size_t pos)
@@ -199,6 +224,7 @@ static int st_rehash(sp_state *st, size_t newcap)
     st->n_tomb = 0;
     st->dirty = nd;
     st->n_dirty = nn;
+    st->dirty_relisted = false;
     st->cap_dirty = dcap;
     return 0;
 }
@@ -313,7 +339,10 @@ static void st_kill(sp_state *st, size_t pos)
     st_entry *e = slot_entry(st, pos);
     st->heap.garbage += st_entry_size(st_klen(e), e->vlen);
     st_slot *s = &st->slots[pos];
-    if (s->tag & ST_TAG_DIRTY) st->n_updated--;
+    if (s->tag & ST_TAG_DIRTY) {
+        st->n_updated--;
+        st->dirty_relisted = true; /* pos stays listed; may be again */
+    }
     s->tag = 0;
     if (st->slots[(pos + 1) & (st->cap - 1)].ref == ST_REF_EMPTY) {
         s->ref = ST_REF_EMPTY;
@@ -516,8 +545,15 @@ bool sp_state_get(sp_state *st, const void *key, size_t klen, const void **val,
 void *sp_state_upsert(sp_state *st, const void *key, size_t klen, size_t vlen,
                       bool *is_new)
 {
+    return sp_state_upsert_h(st, key, klen, sp_state_hash(key, klen), vlen,
+                             is_new);
+}
+
+void *sp_state_upsert_h(sp_state *st, const void *key, size_t klen,
+                        uint64_t hash, size_t vlen, bool *is_new)
+{
     if (klen > ST_MAX_KLEN || vlen > UINT32_MAX) return NULL;
-    uint32_t h = st_hash(key, klen);
+    uint32_t h = st_tag_hash(hash);
     size_t ins;
     size_t pos = st_find(st, key, klen, h, &ins);
     if (pos != ST_NONE) {
@@ -573,15 +609,53 @@ void sp_state_iter_init(sp_state_iter *it, sp_state *st)
 {
     it->st = st;
     it->pos = 0;
+    it->i = 0;
+    it->changed = false;
+    it->scan = false;
+}
+
+void sp_state_iter_changed_init(sp_state_iter *it, sp_state *st)
+{
+    sp_state_iter_init(it, st);
+    /* The dirty list names each changed slot once unless a dirty entry was
+     * removed since the last commit (its slot may be listed again); then a
+     * scan of the slots' dirty bits is the exact answer. */
+    it->changed = true;
+    it->scan = st->dirty_relisted;
+}
+
+/* The next slot to visit, or false at the end. */
+static bool iter_step(sp_state_iter *it, size_t *out)
+{
+    sp_state *st = it->st;
+    if (!it->changed || it->scan) {
+        while (it->pos < st->cap) {
+            size_t pos = it->pos++;
+            const st_slot *s = &st->slots[pos];
+            if (s->ref <= ST_REF_TOMB) continue;
+            if (it->changed && !(s->tag & ST_TAG_DIRTY)) continue;
+            *out = pos;
+            return true;
+        }
+        return false;
+    }
+    while (it->i < st->n_dirty) {
+        size_t pos = st->dirty[it->i++];
+        const st_slot *s = &st->slots[pos];
+        if (s->ref <= ST_REF_TOMB || !(s->tag & ST_TAG_DIRTY)) continue;
+        it->pos = pos + 1;
+        *out = pos;
+        return true;
+    }
+    return false;
 }
 
 bool sp_state_iter_next(sp_state_iter *it, const void **key, size_t *klen,
                         void **val, size_t *vlen)
 {
     sp_state *st = it->st;
-    while (it->pos < st->cap) {
-        size_t pos = it->pos++;
-        if (st->slots[pos].ref <= ST_REF_TOMB) continue;
+    size_t pos;
+    while (iter_step(it, &pos)) {
         st_entry *e = slot_entry(st, pos);
         *key = st_key(e);
         *klen = st_klen(e);
@@ -619,6 +693,7 @@ int sp_state_commit(sp_state *st, int64_t version, sp_err *err)
     /* st_write_delta cleared the dirty bits and set the committed bits. */
     st->n_dirty = 0;
     st->n_updated = 0;
+    st->dirty_relisted = false;
     if (st->cap_dirty > 65536) {
         sp_free(st->dirty);
         st->dirty = NULL;

@@ -54,6 +54,18 @@ int64_t sp_state_version(const sp_state *st);
 bool sp_state_get(sp_state *st, const void *key, size_t klen, const void **val,
                   size_t *vlen);
 
+/* The hash the store uses for a key: sp_hash_bytes(key, klen,
+ * SP_STATE_HASH_SEED). A caller that already has it (the aggregation
+ * hashes its keys the same way) passes it to the *_h calls. */
+#define SP_STATE_HASH_SEED 0x5eed
+uint64_t sp_state_hash(const void *key, size_t klen);
+
+/* Hints that the key with this hash will be looked up soon: the first
+ * loads its table slot into the cache, the second (once the slot is
+ * there) its entry. No effect on the contents. */
+void sp_state_prefetch(const sp_state *st, uint64_t hash);
+void sp_state_prefetch_entry(const sp_state *st, uint64_t hash);
+
 /* Finds or inserts `key`. A new entry gets a zeroed value of `vlen` bytes
  * and *is_new = true. Returns a pointer to the value bytes (of the entry's
  * current length, which for an existing entry is its stored length), which
@@ -67,6 +79,9 @@ bool sp_state_get(sp_state *st, const void *key, size_t klen, const void **val,
  * of keys first and update the values afterwards. is_new may be NULL. */
 void *sp_state_upsert(sp_state *st, const void *key, size_t klen, size_t vlen,
                       bool *is_new);
+/* The same with the key's sp_state_hash already computed. */
+void *sp_state_upsert_h(sp_state *st, const void *key, size_t klen,
+                        uint64_t hash, size_t vlen, bool *is_new);
 
 /* Sets key to a copy of val (replacing any value). */
 int sp_state_put(sp_state *st, const void *key, size_t klen, const void *val,
@@ -88,9 +103,17 @@ bool sp_state_remove(sp_state *st, const void *key, size_t klen);
  *         if (expired(v)) sp_state_remove(st, k, kl);  */
 typedef struct sp_state_iter {
     sp_state *st;
-    size_t pos;
+    size_t pos;   /* next slot (a scan), or one past the last returned */
+    size_t i;     /* next index into the dirty list */
+    bool changed; /* only entries changed since the last commit */
+    bool scan;    /* changed: scan the slots instead of the dirty list */
 } sp_state_iter;
 void sp_state_iter_init(sp_state_iter *it, sp_state *st);
+/* Iterates over the entries changed (upserted, put or marked) since the
+ * last commit, each once, in about the order they first changed; the
+ * cost is proportional to the changes, not to the store. Same rules as
+ * sp_state_iter_init otherwise. */
+void sp_state_iter_changed_init(sp_state_iter *it, sp_state *st);
 bool sp_state_iter_next(sp_state_iter *it, const void **key, size_t *klen,
                         void **val, size_t *vlen);
 /* Marks the entry sp_state_iter_next just returned as changed, so that

@@ -83,6 +83,8 @@ struct sp_state {
     size_t n_dirty;       /* used length of `dirty` */
     size_t cap_dirty;     /* allocated length of `dirty` */
     size_t n_updated;     /* live slots with the dirty bit */
+    bool dirty_relisted;  /* a dirty slot was emptied since `dirty` was
+                             last rebuilt: `dirty` may list a slot twice */
     sp_buf removed;       /* {u32 klen, key} of removed committed keys */
     size_t n_removed;     /* records in `removed` */
     uint64_t last_commit; /* bytes of the last delta written */

@@ -589,6 +589,9 @@ int st_write_delta(sp_state *st, int64_t version, sp_err *err)
     /* Puts: clear each dirty bit as it is written (dedupes the list); on
      * failure every listed live slot is dirty again (each was before). */
     for (size_t i = 0; !rc && i < st->n_dirty; i++) {
+        /* the slots are all over the table: fetch some ahead */
+        if (i + 16 < st->n_dirty)
+            __builtin_prefetch(&st->slots[st->dirty[i + 16]]);
         st_slot *s = &st->slots[st->dirty[i]];
         if (s->ref <= ST_REF_TOMB || !(s->tag & ST_TAG_DIRTY)) continue;
         st_entry *e = (st_entry *)st_ptr(&st->heap, s->ref);

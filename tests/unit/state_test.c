@@ -240,6 +240,76 @@ TEST(state_iterate_and_remove)
     sp_state_close(st);
 }
 
+/* The changed-entries iterator returns exactly the entries changed since
+ * the last commit, each once: through the dirty list, and through a scan
+ * once a removal may have listed a slot twice; also across a rehash. The
+ * hashed upsert finds what the plain one stored. */
+static int count_changed(sp_state *st, unsigned char *seen, int n)
+{
+    memset(seen, 0, (size_t)n);
+    sp_state_iter it;
+    sp_state_iter_changed_init(&it, st);
+    const void *k;
+    size_t kl, vl;
+    void *v;
+    int count = 0;
+    while (sp_state_iter_next(&it, &k, &kl, &v, &vl)) {
+        int64_t x;
+        memcpy(&x, v, 8);
+        ASSERT(x >= 0 && x < n && !seen[x]);
+        seen[x] = 1;
+        count++;
+    }
+    return count;
+}
+
+TEST(state_iterate_changed)
+{
+    const char *dir = test_tmpdir("st_changed");
+    sp_state *st = open_at(dir, -1, NULL);
+    enum { N = 3000 };
+    static unsigned char seen[N + 1];
+    char k[24];
+    for (int i = 0; i < N; i++) {
+        snprintf(k, sizeof k, "k%d", i);
+        int64_t *p = sp_state_upsert(st, k, strlen(k), 8, NULL);
+        ASSERT(p);
+        *p = i;
+    }
+    /* before any commit: all of them (the table rehashed several times) */
+    ASSERT_EQ_INT(count_changed(st, seen, N), N);
+    commit(st, 0);
+    ASSERT_EQ_INT(count_changed(st, seen, N), 0);
+    /* every 7th key changes, through the hashed upsert, twice */
+    for (int round = 0; round < 2; round++)
+        for (int i = 0; i < N; i += 7) {
+            snprintf(k, sizeof k, "k%d", i);
+            bool is_new = true;
+            int64_t *p = sp_state_upsert_h(
+                st, k, strlen(k), sp_state_hash(k, strlen(k)), 8, &is_new);
+            ASSERT(p && !is_new && *p == i);
+        }
+    ASSERT_EQ_INT(count_changed(st, seen, N), (N + 6) / 7);
+    for (int i = 0; i < N; i++) ASSERT_EQ_INT(seen[i], i % 7 == 0);
+    /* removing changed keys and inserting others (may reuse their slots):
+     * still each changed live entry once */
+    for (int i = 0; i < N; i += 14) {
+        snprintf(k, sizeof k, "k%d", i);
+        ASSERT(sp_state_remove(st, k, strlen(k)));
+        snprintf(k, sizeof k, "n%d", i);
+        int64_t *p = sp_state_upsert(st, k, strlen(k), 8, NULL);
+        ASSERT(p);
+        *p = i + 1;
+    }
+    int want = 0;
+    for (int i = 0; i < N; i++) want += i % 7 == 0 && i % 14 != 0;
+    want += (N + 13) / 14;
+    ASSERT_EQ_INT(count_changed(st, seen, N + 1), want);
+    commit(st, 1);
+    ASSERT_EQ_INT(count_changed(st, seen, N), 0);
+    sp_state_close(st);
+}
+
 /* ------------------------------------------------------------------------
  * Commit, abort, versions
  * ---------------------------------------------------------------------- */
@@ -841,6 +911,7 @@ int main(int argc, char **argv)
                          TEST_CASE(state_basic),
                          TEST_CASE(state_big_values),
                          TEST_CASE(state_iterate_and_remove),
+                         TEST_CASE(state_iterate_changed),
                          TEST_CASE(state_abort_restores_in_place_changes),
                          TEST_CASE(state_commit_version_checked),
                          TEST_CASE(state_missing_delta),
