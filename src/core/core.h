@@ -357,6 +357,9 @@ static inline uint64_t sp_hash_u64(uint64_t x)
 }
 /* CRC-32C (Castagnoli). Pass 0 as the first crc. */
 uint32_t sp_crc32c(uint32_t crc, const void *p, size_t n);
+/* The portable table method (sp_crc32c uses the CPU's CRC-32C instruction
+ * when it has one); the same results. */
+uint32_t sp_crc32c_sw(uint32_t crc, const void *p, size_t n);
 
 /* ------------------------------------------------------------------------
  * Small utilities

@@ -212,6 +212,8 @@ int sp_agg_op_open(const sp_agg_spec *spec, const char *state_dir,
                    int64_t version, int snapshot_interval, sp_agg_op **out,
                    sp_err *err);
 void sp_agg_op_close(sp_agg_op *op);
+/* How many threads a commit may use (default 1): the query's --threads. */
+void sp_agg_op_set_threads(sp_agg_op *op, int threads);
 
 sp_agg_partial *sp_agg_partial_create(const sp_agg_spec *spec);
 void sp_agg_partial_destroy(sp_agg_partial *p);
@@ -239,7 +241,8 @@ int sp_agg_partition_run(sp_agg_op *op, int p, sp_agg_partial **partials,
                          sp_agg_emit_fn emit, void *ud, sp_agg_stats *stats,
                          sp_err *err);
 /* Commits every partition's state as `version`, then starts maintenance
- * (snapshots, file cleanup) on a background thread. */
+ * (snapshots, file cleanup) on a background thread. With threads > 1 (see
+ * sp_agg_op_set_threads) and many changes, partitions commit in parallel. */
 int sp_agg_op_commit(sp_agg_op *op, int64_t version, sp_err *err);
 /* Waits for background maintenance; returns its error, if any. Call before
  * the stores are used again (the partition stage of the next batch). */

@@ -22,12 +22,14 @@
 
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
 struct sp_agg_op {
     const sp_agg_spec *spec;
     int n_parts;
+    int threads; /* for the commit */
     sp_state **stores;
     /* State maintenance (snapshots, old files) runs on its own thread after
      * a commit, overlapping the next batch's reading; it is joined before
@@ -300,6 +302,7 @@ int sp_agg_op_open(const sp_agg_spec *spec, const char *state_dir,
     sp_agg_op *op = sp_calloc(1, sizeof *op);
     if (!op) return sp_err_set(err, SP_ENOMEM, "out of memory");
     op->spec = spec;
+    op->threads = 1;
     op->n_parts = spec->partitions > 0 ? spec->partitions : 1;
     op->stores = sp_calloc((size_t)op->n_parts, sizeof *op->stores);
     sp_state_opts so;
@@ -324,6 +327,77 @@ static void *maintain_all(void *arg)
     for (int p = 0; p < op->n_parts && !op->maint_rc; p++)
         op->maint_rc = sp_state_maintain(op->stores[p], &op->maint_err);
     return NULL;
+}
+
+void sp_agg_op_set_threads(sp_agg_op *op, int threads)
+{
+    op->threads = threads > 0 ? threads : 1;
+}
+
+/* Parallel commit: workers take partitions from a counter; the first
+ * error is kept (the others' partitions still commit or fail alone; the
+ * runtime re-runs the batch after any failure). */
+typedef struct commit_job {
+    sp_agg_op *op;
+    int64_t version;
+    _Atomic int next;
+    pthread_mutex_t lock;
+    int rc;
+    sp_err err;
+} commit_job;
+
+static void *commit_worker(void *arg)
+{
+    commit_job *j = arg;
+    for (;;) {
+        int p = atomic_fetch_add(&j->next, 1);
+        if (p >= j->op->n_parts) break;
+        sp_err e;
+        sp_err_clear(&e);
+        int rc = sp_state_commit(j->op->stores[p], j->version, &e);
+        if (rc) {
+            pthread_mutex_lock(&j->lock);
+            if (!j->rc) {
+                j->rc = rc;
+                j->err = e;
+            }
+            pthread_mutex_unlock(&j->lock);
+        }
+    }
+    return NULL;
+}
+
+/* Commits in parallel when it pays: several threads, several partitions
+ * and enough changed keys that writing them outweighs starting threads. */
+static int commit_parallel(sp_agg_op *op, int64_t version, sp_err *err)
+{
+    uint64_t changes = 0;
+    for (int p = 0; p < op->n_parts; p++) {
+        sp_state_metrics m;
+        sp_state_get_metrics(op->stores[p], &m);
+        changes += m.n_updated + m.n_removed;
+    }
+    int nt = SP_MIN(op->threads, op->n_parts);
+    if (nt < 2 || changes < 65536) {
+        for (int p = 0; p < op->n_parts; p++) {
+            int rc = sp_state_commit(op->stores[p], version, err);
+            if (rc) return rc;
+        }
+        return 0;
+    }
+    commit_job j = {.op = op, .version = version};
+    atomic_init(&j.next, 0);
+    pthread_mutex_init(&j.lock, NULL);
+    pthread_t th[64];
+    int started = 0;
+    for (int i = 1; i < nt && i < 64; i++)
+        if (pthread_create(&th[started], NULL, commit_worker, &j) == 0)
+            started++;
+    commit_worker(&j);
+    for (int i = 0; i < started; i++) pthread_join(th[i], NULL);
+    pthread_mutex_destroy(&j.lock);
+    if (j.rc) *err = j.err;
+    return j.rc;
 }
 
 int sp_agg_op_quiesce(sp_agg_op *op, sp_err *err)
@@ -368,8 +442,7 @@ bool sp_agg_op_has_state(sp_agg_op *op)
 int sp_agg_op_commit(sp_agg_op *op, int64_t version, sp_err *err)
 {
     int rc = sp_agg_op_quiesce(op, err);
-    for (int p = 0; p < op->n_parts && !rc; p++)
-        rc = sp_state_commit(op->stores[p], version, err);
+    if (!rc) rc = commit_parallel(op, version, err);
     if (rc) return rc;
     op->maint_rc = 0;
     sp_err_clear(&op->maint_err);
