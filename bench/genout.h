@@ -18,7 +18,7 @@
 
 static uint64_t rng_s[4];
 
-static uint64_t splitmix64(uint64_t *x)
+static inline uint64_t splitmix64(uint64_t *x)
 {
     uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
@@ -26,7 +26,7 @@ static uint64_t splitmix64(uint64_t *x)
     return z ^ (z >> 31);
 }
 
-static void rng_seed(uint64_t seed)
+static inline void rng_seed(uint64_t seed)
 {
     for (int i = 0; i < 4; i++) rng_s[i] = splitmix64(&seed);
 }

@@ -14,13 +14,31 @@
  * uniform over banner, modal, sponsored-search, mail, mobile, and
  * event_type uniform over view, click, purchase. event_time is epoch
  * milliseconds, non-decreasing: event i is at start + i * 1000 / rate.
- * ip_address is a random dotted quad.
+ * ip_address is a random dotted quad. The ids are drawn as spate's `ysb`
+ * source draws them (src/io/ysb_model.h), so for the same seed the
+ * campaigns table joins every ad id of that source.
  *
  * Options:
  *   --rate R          events per second of event time (default 100000)
  *   --start-ms T      event_time of the first event (default 1700000000000)
  *   --campaigns FILE  also write the campaigns table as CSV with a header:
- *                     ad_id,campaign_id (1000 rows)
+ *                     ad_id,campaign_id (one row per ad)
+ *   --n-campaigns C   campaigns (default 100)
+ *   --ads-per-campaign A  ads per campaign (default 10)
+ *   --indexed         the events of spate's `ysb` source (same seed, rate,
+ *                     start and campaigns): event i a pure function of
+ *                     (SEED, i), ip_address from its pool of 4096
+ *                     addresses. Without it, the events come from one
+ *                     sequential random stream (the bench's JSON files).
+ *   --counts FILE     also write the YSB query's answer, computed here by
+ *                     brute force: views per campaign per 10 s tumbling
+ *                     window, one JSON line per non-empty group, as spate's
+ *                     file sink writes `SELECT c.campaign_id, window(..,
+ *                     '10 seconds') AS w, count(*) AS views`:
+ *                     {"campaign_id":"..","w":{"start":"2023-11-14T22:13:20.000Z",
+ *                      "end":".."},"views":N}
+ *   --no-events       write no events (OUT is not opened): for --counts
+ *                     or --campaigns alone
  *   --quiet           no summary on standard error
  *
  * OUT may be '-' for standard output. The same N and SEED always give the
@@ -36,37 +54,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#define N_CAMPAIGNS      100
-#define ADS_PER_CAMPAIGN 10
-#define N_ADS            (N_CAMPAIGNS * ADS_PER_CAMPAIGN)
-#define N_USERS          100
-#define N_PAGES          100
-#define UUID_LEN         36
-#define BUF_SIZE         (1u << 20)
-#define MAX_LINE         512
+#define UUID_LEN  SP_YSB_UUID_LEN
+#define BUF_SIZE  (1u << 20)
+#define MAX_LINE  512
+#define WINDOW_MS 10000 /* the YSB query's tumbling window */
 
 #define GEN_NAME "ysb_gen"
 #include "genout.h"
-
-/* A version-4 UUID, lower-case hex, 36 characters, no terminator. */
-static void make_uuid(char *o)
-{
-    static const char hex[] = "0123456789abcdef";
-    uint64_t a = rng_next(), b = rng_next();
-    a = (a & ~0xf000ULL) | 0x4000ULL;                        /* version 4 */
-    b = (b & 0x3fffffffffffffffULL) | 0x8000000000000000ULL; /* variant */
-    int k = 0;
-    for (int i = 0; i < UUID_LEN; i++) {
-        if (i == 8 || i == 13 || i == 18 || i == 23) {
-            o[i] = '-';
-            continue;
-        }
-        uint64_t w = k < 16 ? a : b;
-        int sh = 60 - 4 * (k & 15);
-        o[i] = hex[(w >> sh) & 15];
-        k++;
-    }
-}
+#include "io/ysb_model.h"
 
 /* ---- output ------------------------------------------------------------- */
 
@@ -97,11 +92,16 @@ static double now_s(void)
 
 static void usage(FILE *f)
 {
-    fputs("usage: ysb_gen [--rate R] [--start-ms T] [--campaigns FILE] "
-          "[--quiet] OUT N SEED\n"
+    fputs("usage: ysb_gen [--rate R] [--start-ms T] [--campaigns FILE]\n"
+          "               [--n-campaigns C] [--ads-per-campaign A] "
+          "[--indexed]\n"
+          "               [--counts FILE] [--no-events] [--quiet] OUT N "
+          "SEED\n"
           "Writes N YSB ad events as JSON lines to OUT ('-' = stdout),\n"
           "deterministically for SEED. --campaigns also writes the\n"
-          "ad_id,campaign_id table (CSV with header).\n",
+          "ad_id,campaign_id table (CSV with header); --indexed writes the\n"
+          "events of spate's ysb source; --counts writes the views per\n"
+          "campaign per 10 s window (the YSB query's answer).\n",
           f);
 }
 
@@ -115,11 +115,29 @@ static int parse_u64(const char *s, uint64_t *v)
     return 0;
 }
 
+/* One event's draws: indices into the tables, and the ip address (either
+ * a 32-bit value to format, or an index into the indexed pool). */
+typedef struct event {
+    uint32_t user, page, ad, ad_type, event_type;
+    uint64_t ip;
+} event;
+
+/* The ISO form spate writes for a TIMESTAMP in JSON. */
+static void iso_ms(uint64_t ms, char *buf, size_t n)
+{
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    size_t k = strftime(buf, n, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(buf + k, n - k, ".%03uZ", (unsigned)(ms % 1000));
+}
+
 int main(int argc, char **argv)
 {
     uint64_t rate = 100000, start_ms = 1700000000000ULL;
-    const char *campaigns_path = NULL;
-    int quiet = 0;
+    uint64_t n_campaigns = 100, ads_per = 10;
+    const char *campaigns_path = NULL, *counts_path = NULL;
+    int quiet = 0, indexed = 0, no_events = 0;
     const char *pos[3];
     int npos = 0;
 
@@ -138,8 +156,24 @@ int main(int argc, char **argv)
                 fprintf(stderr, "ysb_gen: bad --start-ms\n");
                 return 2;
             }
+        } else if (!strcmp(a, "--n-campaigns") && i + 1 < argc) {
+            if (parse_u64(argv[++i], &n_campaigns) || n_campaigns == 0) {
+                fprintf(stderr, "ysb_gen: bad --n-campaigns\n");
+                return 2;
+            }
+        } else if (!strcmp(a, "--ads-per-campaign") && i + 1 < argc) {
+            if (parse_u64(argv[++i], &ads_per) || ads_per == 0) {
+                fprintf(stderr, "ysb_gen: bad --ads-per-campaign\n");
+                return 2;
+            }
         } else if (!strcmp(a, "--campaigns") && i + 1 < argc) {
             campaigns_path = argv[++i];
+        } else if (!strcmp(a, "--counts") && i + 1 < argc) {
+            counts_path = argv[++i];
+        } else if (!strcmp(a, "--indexed")) {
+            indexed = 1;
+        } else if (!strcmp(a, "--no-events")) {
+            no_events = 1;
         } else if (!strcmp(a, "--quiet")) {
             quiet = 1;
         } else if (a[0] == '-' && a[1] == '-') {
@@ -161,24 +195,35 @@ int main(int argc, char **argv)
         fprintf(stderr, "ysb_gen: N and SEED must be non-negative integers\n");
         return 2;
     }
+    if (n_campaigns * ads_per > (1u << 24)) {
+        fprintf(stderr, "ysb_gen: at most 16777216 ads\n");
+        return 2;
+    }
+    const uint32_t n_ads = (uint32_t)(n_campaigns * ads_per);
 
-    /* The fixed tables, drawn first so they depend on the seed only. */
-    rng_seed(seed);
-    static char ads[N_ADS][UUID_LEN], campaigns[N_CAMPAIGNS][UUID_LEN];
-    static char users[N_USERS][UUID_LEN], pages[N_PAGES][UUID_LEN];
-    for (int i = 0; i < N_CAMPAIGNS; i++) make_uuid(campaigns[i]);
-    for (int i = 0; i < N_ADS; i++) make_uuid(ads[i]);
-    for (int i = 0; i < N_USERS; i++) make_uuid(users[i]);
-    for (int i = 0; i < N_PAGES; i++) make_uuid(pages[i]);
+    /* The fixed tables, drawn first so they depend on the seed only (the
+     * ysb source draws the same; ysb_model.h). */
+    sp_ysb_rng rng;
+    char *campaigns = malloc(n_campaigns * UUID_LEN);
+    char *ads = malloc((size_t)n_ads * UUID_LEN);
+    static char users[SP_YSB_USERS][UUID_LEN], pages[SP_YSB_PAGES][UUID_LEN];
+    if (!campaigns || !ads) die("malloc");
+    sp_ysb_tables(&rng, seed, (uint32_t)n_campaigns, (uint32_t)ads_per,
+                  campaigns, ads, users[0], pages[0]);
     for (int i = 0; i < 256; i++)
         octet_len[i] = (unsigned char)snprintf(octet_txt[i], 4, "%d", i);
+    /* --indexed: the source's pool of addresses */
+    const uint64_t key = sp_ysb_key(seed);
+    static char ip_txt[SP_YSB_IPS][16];
+    static unsigned char ip_len[SP_YSB_IPS];
+    if (indexed)
+        for (uint32_t i = 0; i < SP_YSB_IPS; i++)
+            ip_len[i] = (unsigned char)sp_ysb_ip(key, i, ip_txt[i]);
 
-    static const char *const ad_types[] = {
-        "banner", "modal", "sponsored-search", "mail", "mobile"};
-    static const char *const event_types[] = {"view", "click", "purchase"};
     size_t ad_type_len[5], event_type_len[3];
-    for (int i = 0; i < 5; i++) ad_type_len[i] = strlen(ad_types[i]);
-    for (int i = 0; i < 3; i++) event_type_len[i] = strlen(event_types[i]);
+    for (int i = 0; i < 5; i++) ad_type_len[i] = strlen(sp_ysb_ad_types[i]);
+    for (int i = 0; i < 3; i++)
+        event_type_len[i] = strlen(sp_ysb_event_types[i]);
 
     obuf = malloc(BUF_SIZE);
     if (!obuf) die("malloc");
@@ -189,18 +234,34 @@ int main(int argc, char **argv)
                       0644);
         if (out_fd < 0) die(campaigns_path);
         PUT_LIT("ad_id,campaign_id\n");
-        for (int i = 0; i < N_ADS; i++) {
-            put(ads[i], UUID_LEN);
+        for (uint32_t i = 0; i < n_ads; i++) {
+            put(ads + (size_t)i * UUID_LEN, UUID_LEN);
             PUT_LIT(",");
-            put(campaigns[i / ADS_PER_CAMPAIGN], UUID_LEN);
+            put(campaigns + (size_t)(i / ads_per) * UUID_LEN, UUID_LEN);
             PUT_LIT("\n");
         }
         flush_out();
         if (close(out_fd)) die(campaigns_path);
     }
 
+    /* --counts: views per campaign and window, by brute force */
+    uint64_t *counts = NULL, win0 = start_ms / WINDOW_MS, n_win = 0;
+    if (counts_path && n_events) {
+        uint64_t last = sp_ysb_time_ms(start_ms, rate, n_events - 1);
+        n_win = last / WINDOW_MS - win0 + 1;
+        if (n_win > (1u << 26) / n_campaigns) {
+            fprintf(stderr, "ysb_gen: --counts: too many windows (%llu)\n",
+                    (unsigned long long)n_win);
+            return 2;
+        }
+        counts = calloc(n_win * n_campaigns, sizeof *counts);
+        if (!counts) die("calloc");
+    }
+
     out_name = pos[0];
-    if (!strcmp(pos[0], "-")) {
+    if (no_events) {
+        out_fd = -1;
+    } else if (!strcmp(pos[0], "-")) {
         out_fd = 1;
     } else {
         out_fd = open(pos[0], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -210,42 +271,97 @@ int main(int argc, char **argv)
     double t0 = now_s();
     uint64_t bytes = 0, n_view = 0;
     for (uint64_t i = 0; i < n_events; i++) {
+        event e;
+        if (indexed) {
+            uint64_t w0 = sp_ysb_word(key, i, 0), w1 = sp_ysb_word(key, i, 1);
+            uint64_t w2 = sp_ysb_word(key, i, 2);
+            e.ad = sp_ysb_hi(w0, n_ads);
+            e.event_type = sp_ysb_lo(w0, 3);
+            e.user = sp_ysb_hi(w1, SP_YSB_USERS);
+            e.page = sp_ysb_lo(w1, SP_YSB_PAGES);
+            e.ad_type = sp_ysb_hi(w2, 5);
+            e.ip = sp_ysb_ip_index(w2);
+        } else {
+            e.user = sp_ysb_rng_below(&rng, SP_YSB_USERS);
+            e.page = sp_ysb_rng_below(&rng, SP_YSB_PAGES);
+            e.ad = sp_ysb_rng_below(&rng, n_ads);
+            e.ad_type = sp_ysb_rng_below(&rng, 5);
+            e.event_type = sp_ysb_rng_below(&rng, 3);
+            e.ip = sp_ysb_rng_next(&rng);
+        }
+        uint64_t ts = sp_ysb_time_ms(start_ms, rate, i);
+        if (e.event_type == 0) {
+            n_view++;
+            if (counts)
+                counts[(ts / WINDOW_MS - win0) * n_campaigns +
+                       e.ad / ads_per]++;
+        }
+        if (no_events) continue;
         if (olen > BUF_SIZE - MAX_LINE) {
             bytes += olen;
             flush_out();
         }
-        uint32_t u = rng_below(N_USERS), p = rng_below(N_PAGES);
-        uint32_t ad = rng_below(N_ADS), at = rng_below(5);
-        uint32_t et = rng_below(3);
-        uint64_t ip = rng_next();
-        n_view += et == 0;
-        /* i * 1000 / rate without overflow for any sane i and rate. */
-        uint64_t ts = start_ms + (i / rate) * 1000 + (i % rate) * 1000 / rate;
-
         PUT_LIT("{\"user_id\":\"");
-        put(users[u], UUID_LEN);
+        put(users[e.user], UUID_LEN);
         PUT_LIT("\",\"page_id\":\"");
-        put(pages[p], UUID_LEN);
+        put(pages[e.page], UUID_LEN);
         PUT_LIT("\",\"ad_id\":\"");
-        put(ads[ad], UUID_LEN);
+        put(ads + (size_t)e.ad * UUID_LEN, UUID_LEN);
         PUT_LIT("\",\"ad_type\":\"");
-        put(ad_types[at], ad_type_len[at]);
+        put(sp_ysb_ad_types[e.ad_type], ad_type_len[e.ad_type]);
         PUT_LIT("\",\"event_type\":\"");
-        put(event_types[et], event_type_len[et]);
+        put(sp_ysb_event_types[e.event_type], event_type_len[e.event_type]);
         PUT_LIT("\",\"event_time\":");
         put_u64(ts);
         PUT_LIT(",\"ip_address\":\"");
-        for (int k = 0; k < 4; k++) {
-            unsigned o = (unsigned)(ip >> (8 * k)) & 255;
-            if (k) PUT_LIT(".");
-            put(octet_txt[o], octet_len[o]);
+        if (indexed) {
+            put(ip_txt[e.ip], ip_len[e.ip]);
+        } else {
+            for (int k = 0; k < 4; k++) {
+                unsigned o = (unsigned)(e.ip >> (8 * k)) & 255;
+                if (k) PUT_LIT(".");
+                put(octet_txt[o], octet_len[o]);
+            }
         }
         PUT_LIT("\"}\n");
     }
-    bytes += olen;
-    flush_out();
-    if (out_fd != 1 && close(out_fd)) die(pos[0]);
+    if (!no_events) {
+        bytes += olen;
+        flush_out();
+        if (out_fd != 1 && close(out_fd)) die(pos[0]);
+    }
+
+    if (counts_path) {
+        out_name = counts_path;
+        out_fd =
+            open(counts_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (out_fd < 0) die(counts_path);
+        char ws[40], we[40];
+        for (uint64_t w = 0; w < n_win; w++) {
+            iso_ms((win0 + w) * WINDOW_MS, ws, sizeof ws);
+            iso_ms((win0 + w + 1) * WINDOW_MS, we, sizeof we);
+            for (uint64_t c = 0; c < n_campaigns; c++) {
+                uint64_t v = counts[w * n_campaigns + c];
+                if (!v) continue;
+                if (olen > BUF_SIZE - MAX_LINE) flush_out();
+                PUT_LIT("{\"campaign_id\":\"");
+                put(campaigns + c * UUID_LEN, UUID_LEN);
+                PUT_LIT("\",\"w\":{\"start\":\"");
+                put(ws, strlen(ws));
+                PUT_LIT("\",\"end\":\"");
+                put(we, strlen(we));
+                PUT_LIT("\"},\"views\":");
+                put_u64(v);
+                PUT_LIT("}\n");
+            }
+        }
+        flush_out();
+        if (close(out_fd)) die(counts_path);
+    }
+    free(counts);
     free(obuf);
+    free(campaigns);
+    free(ads);
 
     if (!quiet) {
         double dt = now_s() - t0;
