@@ -7,17 +7,18 @@
 #include <strings.h>
 
 extern const sp_source_vtab sp_src_file, sp_src_rate, sp_src_generator,
-    sp_src_socket;
+    sp_src_socket, sp_src_ysb;
 extern const sp_sink_vtab sp_sink_console, sp_sink_file;
 
 static const sp_source_vtab *const sources[] = {
-    &sp_src_file, &sp_src_rate, &sp_src_generator, &sp_src_socket, NULL};
+    &sp_src_file,   &sp_src_rate, &sp_src_generator,
+    &sp_src_socket, &sp_src_ysb,  NULL};
 static const sp_sink_vtab *const sinks[] = {&sp_sink_console, &sp_sink_file,
                                             NULL};
 
 const sp_opt_def sp_source_common_options[] = {
     {"connector", SP_OPT_STR, NULL, true, NULL,
-     "which source: file, rate, generator, socket"},
+     "which source: file, rate, generator, socket, ysb"},
     {0}};
 
 const sp_opt_def sp_sink_common_options[] = {
