@@ -409,76 +409,140 @@ static void query_close(query *q)
     sp_free(q->commits_dir);
 }
 
-/* ---- one batch ------------------------------------------------------------
+/* ---- one batch: the split stage ------------------------------------------
+ *
+ * A batch's splits run as one job on the task scheduler (sched.c). An
+ * attempt of a split task writes only into its own split_out: a sink part
+ * opened for its attempt (stateless), or a partial table (stateful), and
+ * its read and pipeline counters. The scheduler keeps the first attempt to
+ * finish and discards the others (a sink part is aborted, which removes
+ * its file), so a retried or speculated split is never written twice and
+ * its rows are never counted twice. A split's input is a recorded range of
+ * a replayable source: any attempt reads the same rows.
  */
 
 typedef struct task {
     int input; /* which input the split belongs to */
     const sp_split *split;
+} task;
+
+/* What one attempt of a split task produced. */
+typedef struct split_out {
     void *part;              /* stateless: the sink part of this split */
     sp_agg_partial *partial; /* stateful: the split's partial groups */
-    sp_arena *scratch;
     sp_read_stats rstats;
     sp_pipe_stats pstats;
-    sp_err err;
-    int rc;
-} task;
+} split_out;
 
 typedef struct batch_job {
     query *q;
     int64_t batch_id;
     task *tasks;
+    int max_failures; /* for error details */
 } batch_job;
+
+/* One attempt while it reads. */
+typedef struct split_run {
+    batch_job *j;
+    task *t;
+    split_out *o;
+    sp_arena *scratch;
+    _Atomic int *killed;
+} split_run;
 
 static int emit_batch(void *ud, sp_batch *b, sp_err *err)
 {
-    task *t = ((void **)ud)[0];
-    batch_job *j = ((void **)ud)[1];
-    query *q = j->q;
-    const sp_pipeline *pipe = q->in[t->input].spec->pipe;
+    split_run *r = ud;
+    split_out *o = r->o;
+    query *q = r->j->q;
+    /* another attempt of this split finished first, or the batch failed:
+     * stop reading (one relaxed load per batch of rows) */
+    if (atomic_load_explicit(r->killed, memory_order_relaxed))
+        return SP_ESTOPPED;
+    const sp_pipeline *pipe = q->in[r->t->input].spec->pipe;
     int rc;
-    if (t->partial && !q->spec->agg_over_output) {
+    if (o->partial && !q->spec->agg_over_output) {
         sp_batch wide;
-        rc = sp_pipeline_prepare(pipe, b, t->scratch, &wide, &t->pstats, err);
-        if (!rc) rc = sp_agg_partial_add(t->partial, &wide, t->scratch, err);
+        rc = sp_pipeline_prepare(pipe, b, r->scratch, &wide, &o->pstats, err);
+        if (!rc) rc = sp_agg_partial_add(o->partial, &wide, r->scratch, err);
     } else {
         sp_batch out;
-        rc = sp_pipeline_run(pipe, b, t->scratch, &out, &t->pstats, err);
-        if (!rc && t->partial)
-            rc = sp_agg_partial_add(t->partial, &out, t->scratch, err);
+        rc = sp_pipeline_run(pipe, b, r->scratch, &out, &o->pstats, err);
+        if (!rc && o->partial)
+            rc = sp_agg_partial_add(o->partial, &out, r->scratch, err);
         else if (!rc && sp_batch_live(&out) > 0)
-            rc = q->spec->sink_vt->part_write(q->sink, t->part, &out, err);
+            rc = q->spec->sink_vt->part_write(q->sink, o->part, &out, err);
     }
-    sp_arena_reset(t->scratch);
+    sp_arena_reset(r->scratch);
     return rc;
 }
 
-static void run_task(void *ud, int i)
+/* An error that any attempt would meet again: bad input data (on_error =
+ * 'fail'), a damaged file, something unsupported. Not worth a retry, and
+ * reported as it is. I/O, memory and network errors, and injected faults,
+ * may pass. */
+static bool recurs(int rc)
+{
+    return rc == SP_EDATA || rc == SP_ECORRUPT || rc == SP_EUNSUPPORTED ||
+           rc == SP_EANALYSIS || rc == SP_EINVAL;
+}
+
+static int run_split(void *ud, sp_task_attempt *a, sp_err *err)
 {
     batch_job *j = ud;
-    task *t = &j->tasks[i];
+    task *t = &j->tasks[a->task];
     query *q = j->q;
-    sp_pipe_stats_init(&t->pstats);
-    t->scratch = sp_arena_create(1 << 20);
-    if (!t->scratch) {
-        t->rc = sp_err_set(&t->err, SP_ENOMEM, "out of memory");
-        return;
-    }
+    split_out *o = sp_calloc(1, sizeof *o);
+    if (!o) return sp_err_set(err, SP_ENOMEM, "out of memory");
+    a->out = o; /* the scheduler's from here, even on failure */
+    sp_pipe_stats_init(&o->pstats);
+    int rc = sp_task_fault_slow(j->batch_id, false, a);
+    if (rc) return rc;
+    split_run r = {j, t, o, sp_arena_create(1 << 20), a->killed};
+    if (!r.scratch) return sp_err_set(err, SP_ENOMEM, "out of memory");
     if (q->agg) {
-        t->partial = sp_agg_partial_create(q->spec->agg);
-        if (!t->partial) {
-            t->rc = sp_err_set(&t->err, SP_ENOMEM, "out of memory");
-            return;
-        }
+        o->partial = sp_agg_partial_create(q->spec->agg);
+        if (!o->partial) rc = sp_err_set(err, SP_ENOMEM, "out of memory");
     } else {
-        t->rc = q->spec->sink_vt->part_open(q->sink, j->batch_id, i, 0,
-                                            &t->part, &t->err);
-        if (t->rc) return;
+        rc = q->spec->sink_vt->part_open(q->sink, j->batch_id, a->task,
+                                         a->attempt, &o->part, err);
     }
-    void *ctx[2] = {t, j};
     input *in = &q->in[t->input];
-    t->rc = in->spec->src_vt->read(in->src, t->split, emit_batch, ctx,
-                                   &t->rstats, &t->err);
+    if (!rc)
+        rc = in->spec->src_vt->read(in->src, t->split, emit_batch, &r,
+                                    &o->rstats, err);
+    sp_arena_destroy(r.scratch);
+    a->no_retry = recurs(rc);
+    /* an injected failure after the work: the output exists and must go */
+    if (!rc)
+        rc = sp_task_fault_fail(j->batch_id, false, a->task, a->attempt, err);
+    return rc;
+}
+
+static void discard_split(void *ud, void *out)
+{
+    batch_job *j = ud;
+    split_out *o = out;
+    query *q = j->q;
+    if (o->part) q->spec->sink_vt->abort(q->sink, j->batch_id, &o->part, 1);
+    if (o->partial) sp_agg_partial_destroy(o->partial);
+    sp_free(o);
+}
+
+static void describe_split(void *ud, int i, sp_buf *b)
+{
+    batch_job *j = ud;
+    const task *t = &j->tasks[i];
+    const char *src = j->q->in[t->input].spec->src_conf.name;
+    if (t->split->path)
+        sp_buf_printf(b, "the task reads %s (bytes %lld to %lld) of source %s",
+                      t->split->path, (long long)t->split->start,
+                      (long long)t->split->end, src);
+    else
+        sp_buf_printf(b, "the task reads rows %lld to %lld of source %s",
+                      (long long)t->split->start, (long long)t->split->end,
+                      src);
+    sp_buf_printf(b, "; spate.task.maxFailures is %d", j->max_failures);
 }
 
 static void iso_time(int64_t us, char *buf)
@@ -496,6 +560,7 @@ typedef struct batch_result {
     sp_pipe_stats ps;
     sp_agg_stats agg;
     in_result *in;
+    sp_sched_stats tasks; /* both stages' task attempts */
     int64_t d_latest, d_wal, d_add, d_commit, d_total; /* microseconds */
 } batch_result;
 
@@ -530,6 +595,14 @@ static void write_progress(query *q, FILE *f, int64_t batch_id, int64_t ts_us,
                   (long long)(r->d_add / 1000), (long long)(r->d_commit / 1000),
                   (long long)(r->d_latest / 1000),
                   (long long)(r->d_total / 1000), (long long)(r->d_wal / 1000));
+    sp_buf_printf(&b,
+                  "\"tasks\":{\"total\":%lld,\"attempts\":%lld,"
+                  "\"failed\":%lld,\"retries\":%lld,\"speculative\":%lld,"
+                  "\"speculativeWins\":%lld},",
+                  (long long)r->tasks.tasks, (long long)r->tasks.attempts,
+                  (long long)r->tasks.failures, (long long)r->tasks.retries,
+                  (long long)r->tasks.speculative,
+                  (long long)r->tasks.spec_wins);
     sp_buf_puts(&b, "\"eventTime\":{");
     if (r->ps.et_count > 0) {
         char a1[48], a2[48], a3[48];
@@ -600,11 +673,33 @@ static void write_progress(query *q, FILE *f, int64_t batch_id, int64_t ts_us,
     sp_buf_free(&b);
 }
 
-typedef struct part_task {
+/* ---- one batch: the partition stage ----------------------------------------
+ *
+ * A stateful query's second stage: one task per state partition merges the
+ * winning partials' groups of that partition into its state store (in
+ * place) and emits rows by output mode into a sink part of its attempt (or,
+ * for ORDER BY / LIMIT, into a buffer of its attempt).
+ *
+ * Retries and speculation: an attempt changes its partition's store in
+ * place and, for variable-size aggregates and session windows, moves
+ * states out of the partials. Two attempts at once would corrupt the store,
+ * and an attempt that failed half way cannot be undone (the store has no
+ * rollback of one partition to the batch's start short of reloading it, and
+ * the partials are consumed). So: never speculated (no_speculation), and a
+ * failed attempt is retried only when it failed before touching the store
+ * or the partials (opening its sink part, an injected fault); a failure
+ * inside the merge is fatal to the batch, which stops the query with the
+ * store uncommitted -- the checkpoint still holds version N - 1, and a
+ * restart runs batch N again from its recorded offsets.
+ */
+
+/* What one attempt of a partition task produced. */
+typedef struct part_out {
+    void *part;     /* the sink part, or NULL when collecting */
+    sp_buf collect; /* ORDER BY / LIMIT: the partition's rows, encoded */
+    uint64_t collected;
     sp_agg_stats st;
-    sp_err err;
-    int rc;
-} part_task;
+} part_out;
 
 typedef struct part_job {
     query *q;
@@ -612,10 +707,7 @@ typedef struct part_job {
     sp_agg_partial **partials;
     int n_partials;
     int64_t watermark_us;
-    void **parts; /* sink parts, one per partition */
-    part_task *tasks;
-    sp_buf *collect; /* ORDER BY / LIMIT: each partition's rows */
-    uint64_t *collected;
+    bool collect; /* ORDER BY / LIMIT: gather rows, sort, then write */
 } part_job;
 
 typedef struct part_emit {
@@ -642,35 +734,68 @@ static int emit_partition(void *ud, const sp_batch *b, sp_err *err)
     return 0;
 }
 
-static void run_partition(void *ud, int p)
+static int run_partition(void *ud, sp_task_attempt *a, sp_err *err)
 {
     part_job *j = ud;
-    part_task *t = &j->tasks[p];
     query *q = j->q;
-    part_emit pe = {q, NULL, NULL, 0};
-    if (j->collect) {
-        pe.collect = &j->collect[p];
-    } else {
-        t->rc = q->spec->sink_vt->part_open(q->sink, j->batch_id, p, 0,
-                                            &j->parts[p], &t->err);
-        if (t->rc) return;
-        pe.part = j->parts[p];
+    int p = a->task;
+    part_out *o = sp_calloc(1, sizeof *o);
+    if (!o) return sp_err_set(err, SP_ENOMEM, "out of memory");
+    sp_buf_init(&o->collect);
+    a->out = o;
+    /* up to the merge nothing shared has changed: a failure is retried */
+    int rc = sp_task_fault_slow(j->batch_id, true, a);
+    if (!rc) rc = sp_task_fault_fail(j->batch_id, true, p, a->attempt, err);
+    if (!rc && !j->collect)
+        rc = q->spec->sink_vt->part_open(q->sink, j->batch_id, p, a->attempt,
+                                         &o->part, err);
+    if (rc) return rc;
+    part_emit pe = {q, o->part, j->collect ? &o->collect : NULL, 0};
+    rc =
+        sp_agg_partition_run(q->agg, p, j->partials, j->n_partials,
+                             j->watermark_us, emit_partition, &pe, &o->st, err);
+    o->collected = pe.n;
+    if (rc && recurs(rc)) {
+        a->no_retry = true;
+    } else if (rc) {
+        a->fatal = true; /* the store and the partials may have changed */
+        if (!err->hint[0])
+            sp_err_hint(err, "a partition task changes its state in place, "
+                             "so it is not run again within the batch; the "
+                             "query stops with the state of the last "
+                             "committed batch, and a new run with the same "
+                             "checkpoint re-runs this batch");
     }
-    t->rc = sp_agg_partition_run(q->agg, p, j->partials, j->n_partials,
-                                 j->watermark_us, emit_partition, &pe, &t->st,
-                                 &t->err);
-    if (j->collected) j->collected[p] = pe.n;
+    return rc;
+}
+
+static void discard_partition(void *ud, void *out)
+{
+    part_job *j = ud;
+    part_out *o = out;
+    if (o->part)
+        j->q->spec->sink_vt->abort(j->q->sink, j->batch_id, &o->part, 1);
+    sp_buf_free(&o->collect);
+    sp_free(o);
+}
+
+static void describe_partition(void *ud, int p, sp_buf *b)
+{
+    sp_buf_printf(b,
+                  "the task merges the batch's groups of state partition %d "
+                  "into its state store and writes that partition's rows",
+                  p);
 }
 
 /* ORDER BY / LIMIT in complete mode: the partitions' rows, decoded into
  * one batch, sorted, written as the batch's single sink part. */
-static int sorted_output(query *q, int64_t batch_id, part_job *pj, int n_parts,
-                         void **part, sp_err *err)
+static int sorted_output(query *q, int64_t batch_id, part_out **outs,
+                         int n_parts, void **part, sp_err *err)
 {
     const sp_agg_spec *as = q->spec->agg;
     const sp_schema *os = &as->out_schema;
     uint64_t total = 0;
-    for (int p = 0; p < n_parts; p++) total += pj->collected[p];
+    for (int p = 0; p < n_parts; p++) total += outs[p]->collected;
     if (total > UINT32_MAX)
         return sp_err_set(err, SP_EUNSUPPORTED,
                           "ORDER BY over more than 4G result rows");
@@ -684,8 +809,8 @@ static int sorted_output(query *q, int64_t batch_id, part_job *pj, int n_parts,
     if (!b.cols || rc) rc = sp_err_set(err, SP_ENOMEM, "out of memory");
     uint32_t r = 0;
     for (int p = 0; p < n_parts && !rc; p++) {
-        const unsigned char *x = (const unsigned char *)pj->collect[p].data;
-        for (uint64_t k = 0; k < pj->collected[p]; k++, r++)
+        const unsigned char *x = (const unsigned char *)outs[p]->collect.data;
+        for (uint64_t k = 0; k < outs[p]->collected; k++, r++)
             for (uint32_t c = 0; c < os->n_fields; c++)
                 sp_codec_get(&x, os->fields[c].type, &b.cols[c], r);
     }
@@ -773,83 +898,101 @@ static int run_batch(query *q, sp_pool *pool, const sp_run_opts *o,
         }
         n += ns;
     }
-    if (!rc && n) {
-        batch_job job = {q, batch_id, tasks};
-        sp_pool_run(pool, n, run_task, &job);
-        for (int i = 0; i < n; i++) {
-            task *t = &tasks[i];
-            if (t->rc && !rc) {
-                *err = t->err;
-                rc = t->rc;
-            }
-            in_result *ir = &r.in[t->input];
-            ir->rows += t->rstats.rows;
-            ir->bad_rows += t->rstats.bad_rows;
-            ir->bytes += t->rstats.bytes;
-            r.rows_in += t->rstats.rows;
-            sp_pipe_stats_merge(&r.ps, &t->pstats);
-            /* each input's own event time, for its watermark */
-            input *in = &q->in[t->input];
-            if (t->pstats.et_count > 0)
-                in->max_et_us = SP_MAX(in->max_et_us, t->pstats.et_max);
-        }
-    }
+    const sp_sched_conf *sc = o->sched;
+    char job_name[300];
+    snprintf(job_name, sizeof job_name, "batch %lld of query %s",
+             (long long)batch_id, q->spec->name);
     int n_parts = q->agg ? q->spec->agg->partitions : n;
     void **parts = sp_calloc((size_t)n_parts + 1, sizeof(void *));
-    for (int i = 0; i < n; i++) {
-        if (!q->agg) parts[i] = tasks[i].part;
-        if (tasks[i].scratch) sp_arena_destroy(tasks[i].scratch);
+    sp_agg_partial **partials = sp_calloc((size_t)n + 1, sizeof *partials);
+    if (!rc && (!parts || !partials))
+        rc = sp_err_set(err, SP_ENOMEM, "out of memory");
+    if (!rc && n) {
+        batch_job job = {q, batch_id, tasks, sc->max_task_failures};
+        void **outs = sp_calloc((size_t)n, sizeof *outs);
+        sp_sched_job sj = {.name = job_name,
+                           .n_tasks = n,
+                           .run = run_split,
+                           .discard = discard_split,
+                           .describe = describe_split,
+                           .ud = &job,
+                           .outs = outs};
+        rc = outs ? sp_sched_run(pool, o->threads, sc, &sj, &r.tasks, err)
+                  : sp_err_set(err, SP_ENOMEM, "out of memory");
+        /* the winners: their parts and partials move on, their counters
+         * add up (a failed job left no outputs) */
+        for (int i = 0; !rc && i < n; i++) {
+            split_out *so = outs[i];
+            task *t = &tasks[i];
+            in_result *ir = &r.in[t->input];
+            ir->rows += so->rstats.rows;
+            ir->bad_rows += so->rstats.bad_rows;
+            ir->bytes += so->rstats.bytes;
+            r.rows_in += so->rstats.rows;
+            sp_pipe_stats_merge(&r.ps, &so->pstats);
+            /* each input's own event time, for its watermark */
+            input *in = &q->in[t->input];
+            if (so->pstats.et_count > 0)
+                in->max_et_us = SP_MAX(in->max_et_us, so->pstats.et_max);
+            if (!q->agg) parts[i] = so->part;
+            partials[i] = so->partial;
+            sp_free(so);
+        }
+        sp_free(outs);
     }
     if (q->agg) {
         /* 3b. the stateful stage: one task per state partition merges the
          * splits' partial groups into its state store and emits by mode;
          * then the state commits as version batch_id */
-        sp_agg_partial **partials = sp_calloc((size_t)n + 1, sizeof *partials);
-        for (int i = 0; i < n; i++) partials[i] = tasks[i].partial;
-        part_job pj = {q,     batch_id, partials, n,   wm_now,
-                       parts, NULL,     NULL,     NULL};
-        pj.tasks = sp_calloc((size_t)n_parts, sizeof *pj.tasks);
         bool sorted = q->spec->agg->n_order > 0 || q->spec->agg->limit >= 0;
-        if (sorted) {
-            pj.collect = sp_calloc((size_t)n_parts, sizeof *pj.collect);
-            pj.collected = sp_calloc((size_t)n_parts, sizeof *pj.collected);
-        }
+        part_job pj = {q, batch_id, partials, n, wm_now, sorted};
+        part_out **pouts = sp_calloc((size_t)n_parts + 1, sizeof *pouts);
+        if (!rc && !pouts) rc = sp_err_set(err, SP_ENOMEM, "out of memory");
         /* the previous batch's state maintenance ran during the reading */
         if (!rc) rc = sp_agg_op_quiesce(q->agg, err);
         if (!rc) {
-            sp_pool_run(pool, n_parts, run_partition, &pj);
-            for (int p = 0; p < n_parts; p++) {
-                part_task *t = &pj.tasks[p];
-                if (t->rc && !rc) {
-                    *err = t->err;
-                    rc = t->rc;
-                }
-                r.agg.rows_dropped_late += t->st.rows_dropped_late;
-                r.agg.rows_updated += t->st.rows_updated;
-                r.agg.rows_removed += t->st.rows_removed;
-                r.agg.rows_total += t->st.rows_total;
-                r.agg.memory_bytes += t->st.memory_bytes;
-                r.agg.rows_out += t->st.rows_out;
+            char pname[340];
+            snprintf(pname, sizeof pname, "%s (state partitions)", job_name);
+            sp_sched_job sj = {.name = pname,
+                               .n_tasks = n_parts,
+                               .no_speculation = true, /* see above */
+                               .run = run_partition,
+                               .discard = discard_partition,
+                               .describe = describe_partition,
+                               .ud = &pj,
+                               .outs = (void **)pouts};
+            rc = sp_sched_run(pool, o->threads, sc, &sj, &r.tasks, err);
+            for (int p = 0; !rc && p < n_parts; p++) {
+                const sp_agg_stats *st = &pouts[p]->st;
+                r.agg.rows_dropped_late += st->rows_dropped_late;
+                r.agg.rows_updated += st->rows_updated;
+                r.agg.rows_removed += st->rows_removed;
+                r.agg.rows_total += st->rows_total;
+                r.agg.memory_bytes += st->memory_bytes;
+                r.agg.rows_out += st->rows_out;
+                parts[p] = pouts[p]->part;
             }
         }
         if (sorted) {
             if (!rc)
-                rc = sorted_output(q, batch_id, &pj, n_parts, &parts[0], err);
-            for (int p = 0; p < n_parts; p++) sp_buf_free(&pj.collect[p]);
-            sp_free(pj.collect);
-            sp_free(pj.collected);
+                rc = sorted_output(q, batch_id, pouts, n_parts, &parts[0], err);
             if (!rc && q->spec->agg->limit >= 0 &&
                 r.agg.rows_out > (uint64_t)q->spec->agg->limit)
                 r.agg.rows_out = (uint64_t)q->spec->agg->limit;
             n_parts = 1;
         }
+        for (int p = 0; pouts && p < q->spec->agg->partitions; p++) {
+            if (!pouts[p]) continue;
+            sp_buf_free(&pouts[p]->collect);
+            sp_free(pouts[p]);
+        }
+        sp_free(pouts);
         r.ps.rows_out = r.agg.rows_out;
         if (!rc) sp_crash_point("mid_sink", batch_id);
         if (!rc) rc = sp_agg_op_commit(q->agg, batch_id, err);
         if (!rc) sp_crash_point("after_state", batch_id);
-        for (int i = 0; i < n; i++) sp_agg_partial_destroy(partials[i]);
-        sp_free(partials);
-        sp_free(pj.tasks);
+        for (int i = 0; i < n; i++)
+            if (partials[i]) sp_agg_partial_destroy(partials[i]);
         n = n_parts;
         /* a batch the sink already committed is computed (for the state)
          * but not written again */
@@ -877,10 +1020,16 @@ static int run_batch(query *q, sp_pool *pool, const sp_run_opts *o,
             if (parts[i]) live[nl++] = parts[i];
         q->spec->sink_vt->abort(q->sink, batch_id, live, nl);
     }
+    sp_free(partials); /* destroyed after the partition stage */
     sp_free(parts);
     sp_free(tasks);
     sp_arena_destroy(a);
     r.d_add = sp_clock_mono_us() - t2;
+    if (rc && !err->hint[0] && strstr(err->msg, job_name))
+        sp_err_hint(err,
+                    "batch %lld was not committed: a new run with the "
+                    "same checkpoint runs it again",
+                    (long long)batch_id);
 
     if (!rc) sp_crash_point("after_sink", batch_id);
     /* 5. the commit log; the watermark for the next batch */
@@ -1039,10 +1188,18 @@ done:
     return rc;
 }
 
-int sp_runtime_run(sp_query_spec *specs, int nq, const sp_run_opts *o,
+int sp_runtime_run(sp_query_spec *specs, int nq, const sp_run_opts *opts,
                    sp_err *err)
 {
-    int rc = 0;
+    sp_run_opts oo = *opts;
+    sp_sched_conf dflt;
+    if (!oo.sched) {
+        sp_sched_conf_init(&dflt);
+        oo.sched = &dflt;
+    }
+    const sp_run_opts *o = &oo;
+    int rc = sp_task_fault_init(err);
+    if (rc) return rc;
     char tmp_root[64] = {0};
     const char *root = o->checkpoint;
     if (!root) {

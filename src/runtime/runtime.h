@@ -82,6 +82,8 @@ typedef struct sp_run_opts {
     int64_t poll_us;        /* idle wait between checks for new data */
     bool reset_checkpoint;  /* remove the queries' checkpoint directories
                                first (--reset-checkpoint) */
+    const struct sp_sched_conf *sched; /* retries and speculation of the
+                                    queries' tasks; NULL = defaults */
 } sp_run_opts;
 
 /* Runs the queries until the trigger says stop, *stop is set, the
@@ -162,8 +164,10 @@ typedef struct sp_task_attempt {
                             failed: stop early (return SP_ESTOPPED) */
     void *out;           /* OUT: the attempt's output; the scheduler owns
                             it from when run returns, even on failure */
-    bool fatal;          /* OUT: the failure must not be retried (the
-                            attempt changed something it cannot undo) */
+    bool fatal;          /* OUT: the failure must not be retried: the attempt
+                            changed something it cannot undo */
+    bool no_retry;       /* OUT: the failure would recur on every attempt (bad
+                            input data): the job fails with this error as is */
 } sp_task_attempt;
 
 typedef struct sp_sched_job {
@@ -192,5 +196,21 @@ typedef struct sp_sched_job {
  * j->outs is all NULL. Stats are added to *st (may be NULL). */
 int sp_sched_run(sp_pool *pool, int threads, const sp_sched_conf *c,
                  sp_sched_job *j, sp_sched_stats *st, sp_err *err);
+
+/* ---- injected task faults (fault.c, test-only) --------------------------
+ * SPATE_TASK_FAULT=fail:<batch>:<task>[:<times>] | slow:<batch>:<task>:<ms>
+ * (comma-separated; <batch> may be '*'; <task> is a split task's number or
+ * p<N> for partition task N). See fault.c. */
+
+/* Reads the variable (once per process); SP_EINVAL if it is malformed. */
+int sp_task_fault_init(sp_err *err);
+/* SP_EINTERNAL with "injected task fault" in err when this attempt of the
+ * task is to fail, else 0. `partition`: a partition task, else a split
+ * task. */
+int sp_task_fault_fail(int64_t batch, bool partition, int task, int attempt,
+                       sp_err *err);
+/* Delays attempt 0 of the task when asked; SP_ESTOPPED if another attempt
+ * won meanwhile, else 0. */
+int sp_task_fault_slow(int64_t batch, bool partition, const sp_task_attempt *a);
 
 #endif /* SP_RUNTIME_H */

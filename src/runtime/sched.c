@@ -18,9 +18,12 @@
  *
  * Failure: a failed attempt's output is discarded and the task queued again
  * (once no attempt of it is running), up to max_task_failures failed
- * attempts; then, or at once for a failure the task marked fatal (it
- * changed something it cannot roll back), the job fails: every task is
- * killed, the workers drain, and every output is discarded.
+ * attempts; then the job fails: every task is killed, the workers drain,
+ * and every output is discarded. A task may also fail the job at once:
+ * `fatal` (it changed something it cannot roll back; the error says the
+ * task cannot be run again) or `no_retry` (the error would recur on every
+ * attempt, such as a malformed record; the task's error is the job's, as
+ * it is).
  *
  * Speculation (Spark's rules): once `quantile` of the tasks finished, a
  * task whose only attempt has run longer than max(multiplier x the median
@@ -191,14 +194,24 @@ static void timed_wait(srun *s, int64_t us)
     pthread_cond_timedwait(&s->cond, &s->lock, &ts);
 }
 
-/* The job fails with task i's error. Called with the lock held. */
-static void fail_job(srun *s, int i, int rc, const sp_err *e, bool fatal)
+/* The job fails with task i's error: after too many failures, or at once
+ * for a fatal one (named as such), or for one that would recur (the task's
+ * error as it is). Called with the lock held. */
+static void fail_job(srun *s, int i, int rc, const sp_err *e,
+                     const sp_task_attempt *a)
 {
     sp_sched_job *j = s->j;
     if (s->rc) return;
     s->rc = rc;
+    for (int k = 0; k < j->n_tasks; k++) atomic_store(&s->t[k].killed, 1);
+    pthread_cond_broadcast(&s->cond);
+    if (a->no_retry && !a->fatal) {
+        s->err = *e;
+        if (!s->err.code) sp_err_set(&s->err, rc, "%s", sp_strerror(rc));
+        return;
+    }
     const char *cause = e->msg[0] ? e->msg : sp_strerror(rc);
-    if (fatal)
+    if (a->fatal)
         sp_err_set(&s->err, rc,
                    "task %d of %s failed and cannot be run again: %s", i,
                    j->name, cause);
@@ -219,8 +232,6 @@ static void fail_job(srun *s, int i, int rc, const sp_err *e, bool fatal)
     sp_buf_free(&d);
     if (e->hint[0]) sp_err_hint(&s->err, "%s", e->hint);
     if (e->file[0]) sp_err_at(&s->err, e->file, e->line, e->col, e->len);
-    for (int k = 0; k < j->n_tasks; k++) atomic_store(&s->t[k].killed, 1);
-    pthread_cond_broadcast(&s->cond);
 }
 
 static void worker(void *ud, int wi)
@@ -248,8 +259,10 @@ static void worker(void *ud, int wi)
             continue;
         }
         tstate *t = &s->t[task];
-        sp_task_attempt a = {task,       t->attempts++, spec,
-                             &t->killed, NULL,          false};
+        sp_task_attempt a = {.task = task,
+                             .attempt = t->attempts++,
+                             .speculative = spec,
+                             .killed = &t->killed};
         t->running++;
         int64_t start = sp_clock_mono_us();
         if (spec) {
@@ -284,8 +297,8 @@ static void worker(void *ud, int wi)
             drop = a.out;
             t->fails++;
             STAT_ADD(s->st, failures, 1);
-            if (a.fatal || t->fails >= s->c->max_task_failures) {
-                fail_job(s, task, rc, &e, a.fatal);
+            if (a.fatal || a.no_retry || t->fails >= s->c->max_task_failures) {
+                fail_job(s, task, rc, &e, &a);
             } else if (t->running == 0) {
                 /* Run it again from its inputs (its lineage). A copy still
                  * running keeps the task running instead. */
