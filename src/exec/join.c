@@ -5,14 +5,24 @@
  * The table is read whole when the query starts (files of a directory in
  * name order) with the same readers as the file source, and kept as one
  * column batch; string values are views into the file buffers, which live
- * as long as the table. Its keys are encoded with the row codec and hashed
- * into a table of chains (first row, then next[]), in table order, so a
- * stream row's matches come out in table order. Probing is read-only and
- * runs on every worker thread at once.
+ * as long as the table. Its key columns are evaluated once and kept; the
+ * distinct keys go into an open-addressing table of (hash tag, first row)
+ * slots, and rows with an equal key are chained (next[]) in table order,
+ * so a stream row's matches come out in table order. Probing is read-only
+ * and runs on every worker thread at once.
+ *
+ * Keys are hashed and compared straight from the column values, by type
+ * (no encoding into bytes): strings bytewise, doubles with -0.0 = 0.0 and
+ * NaN = NaN (as grouping compares them), NULL never equal.
+ *
+ * Output: when no key occurs twice in the table (the usual dimension
+ * table), a stream row has at most one match and the joined batch shares
+ * the stream's column vectors untouched: the selection vector keeps the
+ * matched rows (inner) or all rows (left), and only the table's columns
+ * are gathered, at the stream rows' physical positions. Otherwise (pairs)
+ * every column is gathered into a new dense batch.
  */
-#include "exec/codec.h"
 #include "exec/exec.h"
-#include "exec/htab.h"
 #include "os/os.h"
 
 #include <string.h>
@@ -22,8 +32,15 @@ struct sp_static_table {
     char **bufs; /* file contents (strings are views into them) */
     size_t n_bufs;
     sp_batch rows; /* all rows, sel = NULL */
-    sp_htab hash;  /* key -> int64 first row */
-    int64_t *next; /* next row with the same key, -1 = end */
+    sp_vec *keys;  /* the join keys evaluated over all rows (n_keys) */
+    /* Open addressing over the distinct non-NULL keys: slot = (tag, row + 1)
+     * with tag = the hash's high half, row = the key's first table row
+     * (0 = an empty slot). */
+    uint64_t *slots;
+    uint32_t mask;   /* slots - 1 (a power of two at least twice the keys) */
+    uint32_t n_keys; /* distinct keys */
+    int64_t *next;   /* next row with the same key, -1 = end */
+    bool unique;     /* no key occurs twice: a stream row matches <= 1 row */
 };
 
 typedef struct load_ctx {
@@ -114,6 +131,211 @@ static int load_file(sp_join *j, sp_static_table *t, const char *path,
     return rc;
 }
 
+/* ---- keys: hashing and comparing column values ---------------------- */
+
+static inline uint64_t rd64(const char *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v;
+}
+
+static inline uint32_t rd32(const char *p)
+{
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+
+/* The 128-bit product of a and b, folded to 64 bits. */
+static inline uint64_t mum(uint64_t a, uint64_t b)
+{
+    __uint128_t r = (__uint128_t)a * b;
+    return (uint64_t)r ^ (uint64_t)(r >> 64);
+}
+
+#define K0 0xa0761d6478bd642fULL
+#define K1 0xe7037ed1a0b428dbULL
+#define K2 0x8ebc6af09c88c6e3ULL
+
+/* A hash of n bytes: 16 bytes per multiply, the tail as overlapping loads
+ * (never reads outside [p, p + n)). In memory only, so it may change. */
+static inline uint64_t bytes_hash(const char *p, uint32_t n, uint64_t h)
+{
+    uint64_t a, b;
+    h ^= (uint64_t)n * K0;
+    if (n > 16) {
+        const char *end = p + n;
+        while (end - p > 16) {
+            h = mum(rd64(p) ^ K1 ^ h, rd64(p + 8) ^ K2);
+            p += 16;
+        }
+        a = rd64(end - 16);
+        b = rd64(end - 8);
+    } else if (n >= 8) {
+        a = rd64(p);
+        b = rd64(p + n - 8);
+    } else if (n >= 4) {
+        a = rd32(p);
+        b = rd32(p + n - 4);
+    } else if (n > 0) {
+        a = (uint64_t)(unsigned char)p[0] << 16 |
+            (uint64_t)(unsigned char)p[n / 2] << 8 | (unsigned char)p[n - 1];
+        b = 0;
+    } else {
+        a = b = 0;
+    }
+    return mum(a ^ K1 ^ h, b ^ K2);
+}
+
+static inline bool bytes_eq(const char *a, const char *b, uint32_t n)
+{
+    if (a == b) return true;
+    if (n >= 8) {
+        for (uint32_t i = 0; i + 8 < n; i += 8)
+            if (rd64(a + i) != rd64(b + i)) return false;
+        return rd64(a + n - 8) == rd64(b + n - 8);
+    }
+    if (n >= 4) return rd32(a) == rd32(b) && rd32(a + n - 4) == rd32(b + n - 4);
+    for (uint32_t i = 0; i < n; i++)
+        if (a[i] != b[i]) return false;
+    return true;
+}
+
+static inline bool is_null_at(const sp_vec *v, uint32_t r)
+{
+    return v->type == SP_T_NULL || sp_vec_is_null(v, r);
+}
+
+/* -0.0 as 0.0 and one NaN, so that equal doubles hash alike. */
+static inline uint64_t dbl_bits(double d)
+{
+    if (d == 0) d = 0;
+    if (d != d) return 0x7ff8000000000000ULL;
+    uint64_t u;
+    memcpy(&u, &d, 8);
+    return u;
+}
+
+/* Hash of row r's keys (none NULL). */
+static uint64_t keys_hash(const sp_join *j, const sp_vec *kv, uint32_t r)
+{
+    uint64_t h = 0;
+    for (int k = 0; k < j->n_keys; k++) {
+        const sp_vec *v = &kv[k];
+        switch (j->key_types[k]) {
+        case SP_T_VARCHAR:
+            h = bytes_hash(v->d.str[r].ptr, v->d.str[r].len, h);
+            break;
+        case SP_T_BOOL:
+            h = mum(h ^ v->d.b[r] ^ K1, K2);
+            break;
+        case SP_T_DOUBLE:
+            h = mum(h ^ dbl_bits(v->d.f64[r]) ^ K1, K2);
+            break;
+        case SP_T_WINDOW:
+            h = mum(h ^ (uint64_t)v->d.i64[2 * r] ^ K1,
+                    (uint64_t)v->d.i64[2 * r + 1] ^ K2);
+            break;
+        default:
+            h = mum(h ^ (uint64_t)v->d.i64[r] ^ K1, K2);
+        }
+    }
+    return h;
+}
+
+/* Do row ra of a's keys and row rb of b's keys match (none NULL)? */
+static bool keys_eq(const sp_join *j, const sp_vec *a, uint32_t ra,
+                    const sp_vec *b, uint32_t rb)
+{
+    for (int k = 0; k < j->n_keys; k++) {
+        const sp_vec *x = &a[k], *y = &b[k];
+        bool eq;
+        switch (j->key_types[k]) {
+        case SP_T_VARCHAR: {
+            sp_str s = x->d.str[ra], t = y->d.str[rb];
+            eq = s.len == t.len && bytes_eq(s.ptr, t.ptr, s.len);
+            break;
+        }
+        case SP_T_BOOL:
+            eq = x->d.b[ra] == y->d.b[rb];
+            break;
+        case SP_T_DOUBLE:
+            eq = dbl_bits(x->d.f64[ra]) == dbl_bits(y->d.f64[rb]);
+            break;
+        case SP_T_WINDOW:
+            eq = x->d.i64[2 * ra] == y->d.i64[2 * rb] &&
+                 x->d.i64[2 * ra + 1] == y->d.i64[2 * rb + 1];
+            break;
+        default:
+            eq = x->d.i64[ra] == y->d.i64[rb];
+        }
+        if (!eq) return false;
+    }
+    return true;
+}
+
+static bool keys_null(const sp_join *j, const sp_vec *kv, uint32_t r)
+{
+    for (int k = 0; k < j->n_keys; k++)
+        if (is_null_at(&kv[k], r)) return true;
+    return false;
+}
+
+/* The slot holding the key of row r of kv (hash h), or the empty slot
+ * where it would go. */
+static inline uint64_t *find_slot(const sp_join *j, const sp_static_table *t,
+                                  const sp_vec *kv, uint32_t r, uint64_t h)
+{
+    uint32_t tag = (uint32_t)(h >> 32), i = (uint32_t)h & t->mask;
+    for (;;) {
+        uint64_t *sl = &t->slots[i];
+        if (!*sl) return sl;
+        if ((uint32_t)(*sl >> 32) == tag &&
+            keys_eq(j, kv, r, t->keys, (uint32_t)*sl - 1))
+            return sl;
+        i = (i + 1) & t->mask;
+    }
+}
+
+/* Evaluates the table's keys and builds the slots and chains. */
+static int build_hash(sp_join *j, sp_static_table *t, sp_err *err)
+{
+    uint32_t n = t->rows.n_rows;
+    uint32_t cap = 16;
+    while (cap < 2 * (uint64_t)n) cap *= 2;
+    t->mask = cap - 1;
+    t->slots = sp_calloc(cap, sizeof *t->slots);
+    t->keys =
+        sp_arena_zalloc(t->arena, (size_t)(j->n_keys + 1) * sizeof *t->keys);
+    t->next = sp_malloc(((size_t)n + 1) * sizeof *t->next);
+    if (!t->slots || !t->keys || !t->next)
+        return sp_err_set(err, SP_ENOMEM, "out of memory");
+    t->unique = true;
+    if (!n) return 0;
+    for (int k = 0; k < j->n_keys; k++) {
+        int rc = sp_expr_eval(j->right_keys[k], &t->rows, t->arena, &t->keys[k],
+                              err);
+        if (rc) return rc;
+    }
+    /* backwards, so each chain ends up in table order */
+    for (int64_t r = (int64_t)n - 1; r >= 0; r--) {
+        uint32_t ur = (uint32_t)r;
+        t->next[r] = -1;
+        if (keys_null(j, t->keys, ur)) continue; /* never matches */
+        uint64_t h = keys_hash(j, t->keys, ur);
+        uint64_t *sl = find_slot(j, t, t->keys, ur, h);
+        if (*sl) {
+            t->next[r] = (int64_t)(uint32_t)*sl - 1;
+            t->unique = false;
+        } else {
+            t->n_keys++;
+        }
+        *sl = (h >> 32) << 32 | (uint64_t)(ur + 1);
+    }
+    return 0;
+}
+
 int sp_join_open(sp_join *j, sp_err *err)
 {
     sp_static_table *t = sp_calloc(1, sizeof *t);
@@ -154,43 +376,7 @@ int sp_join_open(sp_join *j, sp_err *err)
                         "file",
                         j->table_name);
     }
-    /* hash the keys */
-    if (!rc) rc = sp_htab_init(&t->hash, 8) ? SP_ENOMEM : 0;
-    uint32_t n = t->rows.n_rows;
-    if (!rc && n) {
-        t->next = sp_malloc((size_t)n * sizeof *t->next);
-        sp_vec *kv =
-            sp_arena_alloc(scratch, (size_t)(j->n_keys + 1) * sizeof *kv);
-        for (int k = 0; k < j->n_keys && !rc; k++)
-            rc =
-                sp_expr_eval(j->right_keys[k], &t->rows, t->arena, &kv[k], err);
-        sp_buf key;
-        sp_buf_init(&key);
-        for (int64_t r = (int64_t)n - 1; r >= 0 && !rc; r--) {
-            key.len = 0;
-            bool null = false;
-            for (int k = 0; k < j->n_keys; k++) {
-                null |= kv[k].type == SP_T_NULL ||
-                        sp_vec_is_null(&kv[k], (uint32_t)r);
-                sp_codec_put(&key, &kv[k], (uint32_t)r, j->key_types[k]);
-            }
-            t->next[r] = -1;
-            if (null) continue; /* a NULL key never matches */
-            const char *kd = key.data ? key.data : "";
-            bool is_new;
-            sp_hentry *e =
-                sp_htab_upsert(&t->hash, kd, (uint32_t)key.len,
-                               sp_hash_bytes(kd, key.len, 7), &is_new);
-            if (!e) {
-                rc = sp_err_set(err, SP_ENOMEM, "out of memory");
-                break;
-            }
-            int64_t *head = (int64_t *)sp_hentry_val(e);
-            t->next[r] = is_new ? -1 : *head;
-            *head = r;
-        }
-        sp_buf_free(&key);
-    }
+    if (!rc) rc = build_hash(j, t, err);
     sp_arena_destroy(scratch);
     if (rc) {
         if (!err->hint[0])
@@ -208,7 +394,7 @@ void sp_join_close(sp_join *j)
     for (size_t i = 0; i < t->n_bufs; i++) sp_free(t->bufs[i]);
     sp_free(t->bufs);
     sp_free(t->next);
-    if (t->hash.slots) sp_htab_free(&t->hash);
+    sp_free(t->slots);
     if (t->arena) sp_arena_destroy(t->arena);
     sp_free(t);
     j->table = NULL;
@@ -217,6 +403,111 @@ void sp_join_close(sp_join *j)
 uint64_t sp_join_table_rows(const sp_join *j)
 {
     return j->table ? j->table->rows.n_rows : 0;
+}
+
+/* ---- probing ------------------------------------------------------------ */
+
+/* Copies row `from` of src to row `to` of dst (same type; not NULL). */
+static inline void copy_value(sp_vec *dst, uint32_t to, const sp_vec *src,
+                              uint32_t from)
+{
+    switch (src->type) {
+    case SP_T_BOOL:
+        dst->d.b[to] = src->d.b[from];
+        break;
+    case SP_T_VARCHAR:
+        dst->d.str[to] = src->d.str[from];
+        break;
+    case SP_T_WINDOW:
+        dst->d.i64[2 * to] = src->d.i64[2 * from];
+        dst->d.i64[2 * to + 1] = src->d.i64[2 * from + 1];
+        break;
+    case SP_T_NULL:
+        break;
+    default: /* 8 bytes: BIGINT, DOUBLE, TIMESTAMP, INTERVAL */
+        dst->d.i64[to] = src->d.i64[from];
+    }
+}
+
+/* Gathers table column src into dst for n output rows: output row to[i]
+ * (physical) gets table row from[i], or NULL when from[i] < 0. dst has
+ * n_rows slots. */
+static int gather(sp_vec *dst, const sp_vec *src, uint32_t n_rows,
+                  const uint32_t *to, const int64_t *from, uint32_t n,
+                  bool any_unmatched, sp_arena *a)
+{
+    bool nulls = any_unmatched || src->nulls || src->type == SP_T_NULL;
+    if (sp_vec_alloc(dst, src->type, n_rows, nulls, a)) return SP_ENOMEM;
+    if (src->type == SP_T_NULL) {
+        for (uint32_t i = 0; i < n; i++) dst->nulls[to ? to[i] : i] = 1;
+        return 0;
+    }
+    if (!nulls && src->type == SP_T_VARCHAR) { /* the common case */
+        sp_str *o = dst->d.str;
+        const sp_str *s = src->d.str;
+        if (to)
+            for (uint32_t i = 0; i < n; i++) o[to[i]] = s[from[i]];
+        else
+            for (uint32_t i = 0; i < n; i++) o[i] = s[from[i]];
+        return 0;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t r = to ? to[i] : i;
+        if (from[i] < 0 || sp_vec_is_null(src, (uint32_t)from[i])) {
+            dst->nulls[r] = 1;
+            continue;
+        }
+        copy_value(dst, r, src, (uint32_t)from[i]);
+    }
+    return 0;
+}
+
+/* match[k] = the first table row matching live row k of `in`, or -1. */
+static void probe(const sp_join *j, const sp_batch *in, const sp_vec *kv,
+                  int64_t *match)
+{
+    const sp_static_table *t = j->table;
+    uint32_t live = sp_batch_live(in);
+    if (t->n_keys == 0) {
+        for (uint32_t k = 0; k < live; k++) match[k] = -1;
+        return;
+    }
+    if (j->n_keys == 1 && j->key_types[0] == SP_T_VARCHAR &&
+        kv[0].type == SP_T_VARCHAR) {
+        /* one string key: the YSB shape, without the per-type dispatch */
+        const sp_str *ks = kv[0].d.str, *ts = t->keys[0].d.str;
+        const uint8_t *nl = kv[0].nulls;
+        const uint64_t *slots = t->slots;
+        const uint32_t mask = t->mask;
+        for (uint32_t k = 0; k < live; k++) {
+            uint32_t r = sp_batch_row(in, k);
+            match[k] = -1;
+            if (nl && nl[r]) continue;
+            sp_str s = ks[r];
+            uint64_t h = bytes_hash(s.ptr, s.len, 0);
+            uint32_t tag = (uint32_t)(h >> 32), i = (uint32_t)h & mask;
+            for (;;) {
+                uint64_t sl = slots[i];
+                if (!sl) break;
+                if ((uint32_t)(sl >> 32) == tag) {
+                    sp_str x = ts[(uint32_t)sl - 1];
+                    if (x.len == s.len && bytes_eq(x.ptr, s.ptr, s.len)) {
+                        match[k] = (int64_t)(uint32_t)sl - 1;
+                        break;
+                    }
+                }
+                i = (i + 1) & mask;
+            }
+        }
+        return;
+    }
+    for (uint32_t k = 0; k < live; k++) {
+        uint32_t r = sp_batch_row(in, k);
+        match[k] = -1;
+        if (keys_null(j, kv, r)) continue;
+        uint64_t *sl = find_slot(j, t, kv, r, keys_hash(j, kv, r));
+        if (*sl) match[k] = (int64_t)(uint32_t)*sl - 1;
+    }
 }
 
 /* Joins the live rows of `in` with the table into *out: the stream's
@@ -229,82 +520,92 @@ int sp_join_apply(const sp_join *j, const sp_batch *in, sp_arena *scratch,
 {
     const sp_static_table *t = j->table;
     uint32_t live = sp_batch_live(in);
+    uint32_t nl = in->n_cols, nr = t->rows.n_cols;
     sp_vec *kv = sp_arena_alloc(scratch, (size_t)(j->n_keys + 1) * sizeof *kv);
-    if (!kv) return sp_err_set(err, SP_ENOMEM, "out of memory");
+    int64_t *match =
+        sp_arena_alloc(scratch, ((size_t)live + 1) * sizeof *match);
+    out->cols = sp_arena_alloc(scratch, (size_t)(nl + nr + 1) * sizeof(sp_vec));
+    if (!kv || !match || !out->cols)
+        return sp_err_set(err, SP_ENOMEM, "out of memory");
     for (int k = 0; k < j->n_keys; k++) {
         int rc = sp_expr_eval(j->left_keys[k], in, scratch, &kv[k], err);
         if (rc) return rc;
     }
-    /* pairs (stream row, table row or -1) */
+    probe(j, in, kv, match);
+    out->n_cols = nl + nr;
+    out->arena = scratch;
+
+    if (t->unique) {
+        /* At most one match per row: share the stream's vectors, select
+         * the joined rows, gather the table's columns in place. */
+        uint32_t *rows = sp_arena_alloc(scratch, ((size_t)live + 1) * 4);
+        if (!rows) return sp_err_set(err, SP_ENOMEM, "out of memory");
+        uint32_t n = 0;
+        bool unmatched = false;
+        for (uint32_t k = 0; k < live; k++) {
+            rows[n] = sp_batch_row(in, k);
+            if (match[k] >= 0 || j->left_outer) {
+                unmatched |= match[k] < 0;
+                match[n++] = match[k];
+            }
+        }
+        memcpy(out->cols, in->cols, nl * sizeof(sp_vec));
+        out->n_rows = in->n_rows;
+        if (j->left_outer) {
+            out->sel = in->sel;
+            out->n_sel = in->n_sel;
+        } else {
+            out->sel = rows;
+            out->n_sel = n;
+        }
+        for (uint32_t c = 0; c < nr; c++)
+            if (gather(&out->cols[nl + c], &t->rows.cols[c], in->n_rows, rows,
+                       match, n, unmatched, scratch))
+                return sp_err_set(err, SP_ENOMEM, "out of memory");
+        return 0;
+    }
+
+    /* Pairs (stream row, table row or -1), then every column gathered. */
     uint32_t cap = live + 16, n = 0;
     uint32_t *lrow = sp_arena_alloc(scratch, cap * sizeof *lrow);
     int64_t *rrow = sp_arena_alloc(scratch, cap * sizeof *rrow);
-    sp_buf key;
-    sp_buf_init(&key);
-    int rc = 0;
-    for (uint32_t k = 0; k < live && !rc; k++) {
-        uint32_t r = sp_batch_row(in, k);
-        key.len = 0;
-        bool null = false;
-        for (int c = 0; c < j->n_keys; c++) {
-            null |= kv[c].type == SP_T_NULL || sp_vec_is_null(&kv[c], r);
-            sp_codec_put(&key, &kv[c], r, j->key_types[c]);
-        }
-        int64_t m = -1;
-        if (!null && t->hash.n) {
-            const char *kd = key.data ? key.data : "";
-            sp_hentry *e = sp_htab_find(&t->hash, kd, (uint32_t)key.len,
-                                        sp_hash_bytes(kd, key.len, 7));
-            if (e) m = *(int64_t *)sp_hentry_val(e);
-        }
+    if (!lrow || !rrow) return sp_err_set(err, SP_ENOMEM, "out of memory");
+    bool unmatched = false;
+    for (uint32_t k = 0; k < live; k++) {
+        int64_t m = match[k];
         if (m < 0 && !j->left_outer) continue;
+        unmatched |= m < 0;
         do {
             if (n == cap) {
                 uint32_t nc = cap * 2;
-                uint32_t *nl = sp_arena_alloc(scratch, nc * sizeof *nl);
-                int64_t *nr = sp_arena_alloc(scratch, nc * sizeof *nr);
-                if (!nl || !nr) {
-                    rc = sp_err_set(err, SP_ENOMEM, "out of memory");
-                    break;
-                }
-                memcpy(nl, lrow, n * sizeof *nl);
-                memcpy(nr, rrow, n * sizeof *nr);
-                lrow = nl;
-                rrow = nr;
+                uint32_t *l2 = sp_arena_alloc(scratch, nc * sizeof *l2);
+                int64_t *r2 = sp_arena_alloc(scratch, nc * sizeof *r2);
+                if (!l2 || !r2)
+                    return sp_err_set(err, SP_ENOMEM, "out of memory");
+                memcpy(l2, lrow, n * sizeof *l2);
+                memcpy(r2, rrow, n * sizeof *r2);
+                lrow = l2;
+                rrow = r2;
                 cap = nc;
             }
-            lrow[n] = r;
+            lrow[n] = sp_batch_row(in, k);
             rrow[n] = m;
             n++;
             m = m >= 0 ? t->next[m] : -1;
         } while (m >= 0);
     }
-    sp_buf_free(&key);
-    if (rc) return rc;
-    uint32_t nl = in->n_cols, nr = t->rows.n_cols;
     out->n_rows = n;
-    out->n_cols = nl + nr;
     out->sel = NULL;
     out->n_sel = 0;
-    out->arena = scratch;
-    out->cols = sp_arena_alloc(scratch, (size_t)(nl + nr + 1) * sizeof(sp_vec));
-    if (!out->cols) return sp_err_set(err, SP_ENOMEM, "out of memory");
+    int64_t *lfrom = sp_arena_alloc(scratch, ((size_t)n + 1) * sizeof *lfrom);
+    if (!lfrom) return sp_err_set(err, SP_ENOMEM, "out of memory");
+    for (uint32_t i = 0; i < n; i++) lfrom[i] = lrow[i];
     for (uint32_t c = 0; c < nl + nr; c++) {
-        const sp_vec *src = c < nl ? &in->cols[c] : &t->rows.cols[c - nl];
-        sp_vec *dst = &out->cols[c];
-        if (sp_vec_alloc(dst, src->type, n, true, scratch))
+        bool left = c < nl;
+        if (gather(&out->cols[c], left ? &in->cols[c] : &t->rows.cols[c - nl],
+                   n, NULL, left ? lfrom : rrow, n, !left && unmatched,
+                   scratch))
             return sp_err_set(err, SP_ENOMEM, "out of memory");
-        size_t w = sp_type_width(src->type);
-        for (uint32_t i = 0; i < n; i++) {
-            int64_t from = c < nl ? (int64_t)lrow[i] : rrow[i];
-            if (from < 0 || src->type == SP_T_NULL ||
-                sp_vec_is_null(src, (uint32_t)from)) {
-                dst->nulls[i] = 1;
-                continue;
-            }
-            memcpy((char *)dst->d.raw + i * w,
-                   (const char *)src->d.raw + (size_t)from * w, w);
-        }
     }
     return 0;
 }
