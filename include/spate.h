@@ -100,6 +100,12 @@ typedef struct spate_options {
     FILE *console;               /* where console sinks print; NULL = stdout */
     int reset_checkpoint;        /* non-zero: delete the queries' checkpoint
                                     directories first and start over */
+    const char *const *conf;     /* "KEY=VALUE" settings applied as SET
+                                    statements after the script's own (the
+                                    CLI's --conf), e.g.
+                                    "spate.task.maxFailures=8"; read and
+                                    checked by spate_pipeline_load only */
+    int n_conf;                  /* entries in conf */
     void *data;                  /* user slot */
 } spate_options_t;
 

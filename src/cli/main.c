@@ -110,7 +110,24 @@ static const char usage_run[] =
     "  --no-status          no status line on a terminal\n"
     "  --reset-checkpoint   delete the queries' checkpoint directories and\n"
     "                       start over (offsets, commits, state)\n"
-    "  -h, --help           this text\n";
+    "  --conf KEY=VALUE     a setting, as 'SET KEY = VALUE;' at the end of "
+    "the\n"
+    "                       script would (repeatable), e.g.\n"
+    "                       --conf spate.task.maxFailures=8\n"
+    "  -h, --help           this text\n"
+    "\n"
+    "Task retries and speculation (SET in the script, or --conf):\n"
+    "  spate.task.maxFailures=N      attempts of a task before its batch\n"
+    "                                fails and the query stops (default 4)\n"
+    "  spate.speculation=true        run a copy of a straggling task; the\n"
+    "                                first to finish wins (default false)\n"
+    "  spate.speculation.multiplier=X      a straggler runs X times longer\n"
+    "                                      than the median task (1.5) ...\n"
+    "  spate.speculation.quantile=Q        ... once Q of the tasks finished\n"
+    "                                      (0.75) ...\n"
+    "  spate.speculation.minTaskRuntime=T  ... and for at least T (100ms)\n"
+    "Spark's names (spark.task.maxFailures, spark.speculation, ...) work "
+    "too.\n";
 
 static const char usage_demo[] =
     "usage: spate demo [options]\n"
@@ -215,11 +232,14 @@ static int cmd_run(int argc, char **argv)
         {"duration", required_argument, 0, 'd'},
         {"no-status", no_argument, 0, 'n'},
         {"reset-checkpoint", no_argument, 0, 'R'},
+        {"conf", required_argument, 0, 'C'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
     spate_options_t opt;
     spate_options_init(&opt);
     const char *progress = NULL;
+    static const char *conf[64]; /* --conf settings (borrowed from argv) */
+    opt.conf = conf;
     bool status = true;
     int c;
     optind = 1;
@@ -258,6 +278,20 @@ static int cmd_run(int argc, char **argv)
             break;
         case 'R':
             opt.reset_checkpoint = 1;
+            break;
+        case 'C':
+            if (!strchr(optarg, '=') || optarg[0] == '=') {
+                fprintf(stderr,
+                        "spate run: --conf needs KEY=VALUE, got '%s' (e.g. "
+                        "--conf spate.task.maxFailures=8)\n",
+                        optarg);
+                return 2;
+            }
+            if (opt.n_conf == (int)(sizeof conf / sizeof conf[0])) {
+                fprintf(stderr, "spate run: more than 64 --conf settings\n");
+                return 2;
+            }
+            conf[opt.n_conf++] = optarg;
             break;
         case 'h':
             fputs(usage_run, stdout);

@@ -36,6 +36,17 @@ const sp_opt_def sp_set_options[] = {
      "state store versions between snapshots"},
     {"multiple_watermark_policy", SP_OPT_ENUM, "min", false, "min|max",
      "how the watermarks of several inputs (UNION ALL) combine"},
+    /* the task scheduler's (checked by sp_sched_conf_set) */
+    {"spate.task.maxFailures", SP_OPT_INT, "4", false, NULL,
+     "attempts of a task before its batch fails and the query stops"},
+    {"spate.speculation", SP_OPT_BOOL, "false", false, NULL,
+     "run a copy of a straggling task; the first to finish wins"},
+    {"spate.speculation.multiplier", SP_OPT_STR, "1.5", false, NULL,
+     "a straggler runs this many times longer than the median task"},
+    {"spate.speculation.quantile", SP_OPT_STR, "0.75", false, NULL,
+     "fraction of a stage's tasks that must finish before speculating"},
+    {"spate.speculation.minTaskRuntime", SP_OPT_STR, "100ms", false, NULL,
+     "a task runs at least this long before it is speculated"},
     {0}};
 
 int sp_plan_fail_at(actx *c, sp_pos pos, int code, const char *fmt, ...)
@@ -1532,6 +1543,12 @@ static int do_set(actx *c, const sp_ast_stmt *st)
         {"spark.sql.streaming.checkpointLocation", "checkpoint_location"},
         {"spark.sql.streaming.multipleWatermarkPolicy",
          "multiple_watermark_policy"},
+        {"spark.task.maxFailures", "spate.task.maxFailures"},
+        {"spark.speculation", "spate.speculation"},
+        {"spark.speculation.multiplier", "spate.speculation.multiplier"},
+        {"spark.speculation.quantile", "spate.speculation.quantile"},
+        {"spark.speculation.minTaskRuntime",
+         "spate.speculation.minTaskRuntime"},
     };
     const char *key = st->name;
     for (size_t i = 0; i < SP_ARRAY_LEN(aliases); i++)
@@ -1596,12 +1613,46 @@ static int do_set(actx *c, const sp_ast_stmt *st)
                 "number >= 1",
                 v);
         c->prog->threads = atoi(v);
+    } else {
+        const char *why = "";
+        if (sp_sched_conf_set(&c->prog->sched, d->name, v, &why) < 0)
+            return sp_plan_fail_at(c, st->set_value_pos, SP_EANALYSIS,
+                                   "bad value '%s' for %s: %s", v, d->name,
+                                   why);
     }
     return 0;
 }
 
-int sp_program_build(const sp_ast_script *script, sp_arena *arena,
-                     sp_program **out, sp_err *err)
+/* One --conf KEY=VALUE: a SET after the script's own (so it wins), whose
+ * errors name the flag instead of a line of the script. */
+static int do_conf(actx *c, const char *kv)
+{
+    sp_ast_script flag = *c->script;
+    flag.file = "--conf";
+    actx fc = *c;
+    fc.script = &flag;
+    const char *eq = strchr(kv, '=');
+    size_t kl = eq ? (size_t)(eq - kv) : 0;
+    while (kl && kv[kl - 1] == ' ') kl--;
+    if (!eq || !kl) {
+        sp_err_set(c->err, SP_EINVAL, "--conf '%s': expected KEY=VALUE", kv);
+        sp_err_hint(c->err, "e.g. --conf spate.task.maxFailures=8");
+        return SP_EINVAL;
+    }
+    const char *v = eq + 1;
+    while (*v == ' ') v++;
+    sp_ast_stmt st;
+    memset(&st, 0, sizeof st);
+    st.kind = SP_STMT_SET;
+    st.name = sp_arena_strndup(c->a, kv, kl);
+    st.set_value = sp_arena_strdup(c->a, v);
+    if (!st.name || !st.set_value)
+        return sp_err_set(c->err, SP_ENOMEM, "out of memory");
+    return do_set(&fc, &st);
+}
+
+int sp_program_build(const sp_ast_script *script, const char *const *conf,
+                     int n_conf, sp_arena *arena, sp_program **out, sp_err *err)
 {
     sp_program *p = sp_arena_zalloc(arena, sizeof *p);
     p->arena = arena;
@@ -1610,12 +1661,14 @@ int sp_program_build(const sp_ast_script *script, sp_arena *arena,
     p->shuffle_partitions = 4;
     p->no_data_batches = true;
     p->snapshot_interval = 10;
+    sp_sched_conf_init(&p->sched);
     actx c = {script, arena, err, p};
     int rc = 0;
     /* SET applies to the whole script, wherever it stands */
     for (int i = 0; i < script->n_stmts && !rc; i++)
         if (script->stmts[i]->kind == SP_STMT_SET)
             rc = do_set(&c, script->stmts[i]);
+    for (int i = 0; i < n_conf && !rc; i++) rc = do_conf(&c, conf[i]);
     for (int i = 0; i < script->n_stmts && !rc; i++) {
         const sp_ast_stmt *st = script->stmts[i];
         switch (st->kind) {

@@ -103,12 +103,16 @@ typedef struct sp_program {
     bool no_data_batches;   /* SET no_data_batches (default true) */
     int snapshot_interval;  /* SET state_snapshot_interval (default 10) */
     bool wm_policy_max;     /* SET multiple_watermark_policy = 'max' */
+    sp_sched_conf sched;    /* SET spate.task.*, spate.speculation.* */
 } sp_program;
 
 /* Analyzes and plans a parsed script. The program lives in `arena`.
- * Errors carry the position of the offending text. */
-int sp_program_build(const sp_ast_script *script, sp_arena *arena,
-                     sp_program **out, sp_err *err);
+ * Errors carry the position of the offending text. `conf` holds n_conf
+ * "KEY=VALUE" settings (the CLI's --conf) applied as SETs after the
+ * script's own. */
+int sp_program_build(const sp_ast_script *script, const char *const *conf,
+                     int n_conf, sp_arena *arena, sp_program **out,
+                     sp_err *err);
 
 /* The plan of one query as a tree, Spark's EXPLAIN layout. */
 int sp_plan_explain(const sp_program *prog, const sp_plan *p, sp_buf *out);

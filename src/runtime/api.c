@@ -76,7 +76,9 @@ SPATE_EXTERN int spate_pipeline_load(const char *sql, size_t len,
     const char *file = sp_arena_strdup(p->arena, filename ? filename : "<sql>");
     sp_ast_script *script;
     int rc = sp_sql_parse(p->text, len, file, p->arena, &script, err);
-    if (!rc) rc = sp_program_build(script, p->arena, &p->prog, err);
+    if (!rc)
+        rc = sp_program_build(script, p->opt.conf, p->opt.n_conf, p->arena,
+                              &p->prog, err);
     if (rc) {
         spate_pipeline_destroy(p);
         return rc;
@@ -143,6 +145,7 @@ SPATE_EXTERN int spate_pipeline_run(spate_pipeline_t *p, spate_error_t *perr)
     o.duration_us = p->opt.duration_ms * 1000;
     o.stop = &p->stop;
     o.reset_checkpoint = p->opt.reset_checkpoint != 0;
+    o.sched = &prog->sched;
     sp_query_spec *specs = sp_calloc((size_t)prog->n_plans, sizeof *specs);
     if (!specs) return sp_err_set(err, SP_ENOMEM, "out of memory");
     for (int i = 0; i < prog->n_plans; i++) {
