@@ -630,6 +630,91 @@ static SP_KERNEL(cmp_window)
                 !SP_OUT_NULL(out, i) && cmp_holds(op, cmp_window_at(x, y, i)););
 }
 
+/* VARCHAR = / <> a constant (the hot filter `event_type = 'view'`). The
+ * constant's bytes are loaded once per call; a row then costs a length
+ * compare and at most two overlapping word loads, without a branch: a row
+ * whose length differs, or that is NULL, reads a zeroed dummy instead of
+ * its payload (so no payload of a NULL row is touched, and no load runs
+ * past a shorter string). Constants over 16 bytes use memcmp. */
+static const char s_dummy[16];
+
+static inline uint64_t ld64(const char *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v;
+}
+
+static inline uint32_t ld32(const char *p)
+{
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+
+static void str_eq_const(const sp_str *x, sp_str c, uint8_t ne,
+                         const uint32_t *sel, uint32_t n, sp_vec *out)
+{
+    uint8_t *o = out->d.b;
+    const uint8_t *nl = out->nulls;
+    const uint32_t L = c.len;
+    if (L > 16) {
+        SP_LOOP(sel, n, i,
+                o[i] = !SP_OUT_NULL(out, i) && (s_eq(x[i], c) ^ ne););
+        return;
+    }
+/* ok: not NULL and of the constant's length; p: what may be read (picked
+ * by a mask: a conditional here would be an unpredictable branch) */
+#define EQC_ROW(NUL, CMP)                                                      \
+    {                                                                          \
+        uint8_t nn = (NUL), ok = (uint8_t)((x[i].len == L) & !nn);             \
+        uintptr_t mk = (uintptr_t)0 - ok;                                      \
+        const char *p =                                                        \
+            (const char *)(((uintptr_t)x[i].ptr & mk) | (dummy & ~mk));        \
+        o[i] = (uint8_t)((ok & (CMP)) ^ (ne & !nn));                           \
+    }
+#define EQC_LOOP(CMP)                                                          \
+    do {                                                                       \
+        if (nl)                                                                \
+            SP_LOOP(sel, n, i, EQC_ROW(nl[i], CMP));                           \
+        else                                                                   \
+            SP_LOOP(sel, n, i, EQC_ROW(0, CMP));                               \
+    } while (0)
+    const uintptr_t dummy = (uintptr_t)s_dummy;
+    if (L >= 8) {
+        const uint64_t a = ld64(c.ptr), b = ld64(c.ptr + L - 8);
+        EQC_LOOP((int)(ld64(p) == a) & (int)(ld64(p + L - 8) == b));
+    } else if (L >= 4) {
+        const uint32_t a = ld32(c.ptr), b = ld32(c.ptr + L - 4);
+        EQC_LOOP((int)(ld32(p) == a) & (int)(ld32(p + L - 4) == b));
+    } else if (L > 0) {
+        const char a = c.ptr[0], md = c.ptr[L / 2], z = c.ptr[L - 1];
+        EQC_LOOP((int)(p[0] == a) & (int)(p[L / 2] == md) &
+                 (int)(p[L - 1] == z));
+    } else {
+        EQC_LOOP(((void)p, 1));
+    }
+#undef EQC_LOOP
+#undef EQC_ROW
+}
+
+static SP_KERNEL(eq_s_vk)
+{
+    str_eq_const(args[0].d.str, ctx->node->args[1]->val.v.s, 0, sel, n, out);
+}
+static SP_KERNEL(eq_s_kv)
+{
+    str_eq_const(args[1].d.str, ctx->node->args[0]->val.v.s, 0, sel, n, out);
+}
+static SP_KERNEL(ne_s_vk)
+{
+    str_eq_const(args[0].d.str, ctx->node->args[1]->val.v.s, 1, sel, n, out);
+}
+static SP_KERNEL(ne_s_kv)
+{
+    str_eq_const(args[1].d.str, ctx->node->args[0]->val.v.s, 1, sel, n, out);
+}
+
 static int resolve_cmp(const sp_func *f, const sp_type *t, int n, sp_type *want,
                        sp_type *ret, sp_err *err)
 {
@@ -663,9 +748,13 @@ static int prepare_cmp(sp_expr *e, sp_arena *a, sp_err *err)
     if (c0 == c1 || e->args[0]->type == SP_T_NULL ||
         e->args[0]->type == SP_T_WINDOW)
         return 0;
-    const sp_kernel_fn *row = cmp_kernels[storage_of(e->args[0]->type)]
-                                         [SP_FUNC_DEF(e->fn)->op - OP_EQ];
+    int op = SP_FUNC_DEF(e->fn)->op - OP_EQ;
+    const sp_kernel_fn *row = cmp_kernels[storage_of(e->args[0]->type)][op];
     e->kernel = c1 ? row[1] : row[2];
+    if (e->args[0]->type == SP_T_VARCHAR && op == 0)
+        e->kernel = c1 ? eq_s_vk : eq_s_kv;
+    else if (e->args[0]->type == SP_T_VARCHAR && op == 1)
+        e->kernel = c1 ? ne_s_vk : ne_s_kv;
     e->direct_const = c1 ? 2u : 1u;
     return 0;
 }

@@ -392,6 +392,81 @@ TEST(const_fast_paths)
     teardown();
 }
 
+/* VARCHAR = / <> a constant (the word-compare kernel): every constant
+ * length from 0 to 20 against strings of every length around it, each in
+ * its own exact-size heap block (ASan catches a read past it), NULL rows
+ * with a poisoned payload, dense and with a selection, constant on either
+ * side; checked against a plain byte comparison. */
+TEST(string_eq_const)
+{
+    setup();
+    enum { R = 23 * 6 };
+    const char *base = "abcdefghijklmnopqrstuvwxyz";
+    char *blocks[R];
+    sp_vec c;
+    sp_vec_alloc(&c, SP_T_VARCHAR, R, true, A);
+    sp_err err;
+    sp_err_clear(&err);
+    const sp_func *eq = sp_func_lookup("=", 1), *ne = sp_func_lookup("<>", 2);
+    uint32_t *sel = sp_arena_alloc(A, sizeof(uint32_t) * R);
+    uint32_t ns = 0;
+    for (int r = 0; r < R; r++)
+        if (r % 4 != 1) sel[ns++] = (uint32_t)r;
+    for (uint32_t L = 0; L <= 20; L++) {
+        /* rows: lengths 0..22; variants equal, last byte differs, first
+         * byte differs, middle differs, NULL, equal again */
+        for (int r = 0; r < R; r++) {
+            uint32_t len = (uint32_t)(r / 6);
+            int var = r % 6;
+            blocks[r] = malloc(len ? len : 1);
+            memcpy(blocks[r], base, len);
+            if (len == L && var == 1 && len) blocks[r][len - 1] = 'Z';
+            if (len == L && var == 2 && len) blocks[r][0] = 'Z';
+            if (len == L && var == 3 && len) blocks[r][len / 2] = 'Z';
+            c.d.str[r] = sp_str_make(blocks[r], len);
+            c.nulls[r] = var == 4;
+            if (var == 4) c.d.str[r] = sp_str_make((const char *)16, L);
+        }
+        sp_value k = {.type = SP_T_VARCHAR, .v.s = sp_str_make(base, L)};
+        for (int op = 0; op < 2; op++) {
+            for (int side = 0; side < 2; side++) {
+                sp_expr *cx = sp_expr_col(A, 0, SP_T_VARCHAR);
+                sp_expr *kx = sp_expr_const(A, &k);
+                sp_expr *a[2] = {side ? kx : cx, side ? cx : kx};
+                sp_expr *e = sp_expr_call(A, op ? ne : eq, a, 2, &err);
+                ASSERT(e && e->direct_const != 0);
+                for (int dense = 0; dense < 2; dense++) {
+                    sp_batch b = {.n_rows = R,
+                                  .n_cols = 1,
+                                  .cols = &c,
+                                  .sel = dense ? NULL : sel,
+                                  .n_sel = dense ? 0 : ns,
+                                  .arena = A};
+                    sp_vec v;
+                    ASSERT_OK(sp_expr_eval(e, &b, A, &v, &err), &err);
+                    for (uint32_t q = 0; q < sp_batch_live(&b); q++) {
+                        uint32_t r = sp_batch_row(&b, q);
+                        bool null = v.nulls && v.nulls[r];
+                        if (c.nulls[r] != null)
+                            TEST_FAIL_("L %u row %u: NULL %d, want %d", L, r,
+                                       null, c.nulls[r]);
+                        if (null) continue;
+                        bool want = c.d.str[r].len == L &&
+                                    memcmp(c.d.str[r].ptr, base, L) == 0;
+                        if (op) want = !want;
+                        if ((v.d.b[r] != 0) != want)
+                            TEST_FAIL_("L %u op %d side %d row %u: got %d, "
+                                       "want %d",
+                                       L, op, side, r, v.d.b[r], want);
+                    }
+                }
+            }
+        }
+        for (int r = 0; r < R; r++) free(blocks[r]);
+    }
+    teardown();
+}
+
 /* Builds a 9-row batch of two BOOLEAN columns covering all pairs of
  * {true, false, NULL}. */
 static sp_batch bool_pairs(void)
@@ -1142,6 +1217,7 @@ int main(int argc, char **argv)
                                    TEST_CASE(datetime_arithmetic),
                                    TEST_CASE(comparisons),
                                    TEST_CASE(const_fast_paths),
+                                   TEST_CASE(string_eq_const),
                                    TEST_CASE(three_valued_logic),
                                    TEST_CASE(in_lists),
                                    TEST_CASE(case_and_coalesce),
