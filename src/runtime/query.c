@@ -989,6 +989,7 @@ static int run_batch(query *q, sp_pool *pool, const sp_run_opts *o,
         sp_free(pouts);
         r.ps.rows_out = r.agg.rows_out;
         if (!rc) sp_crash_point("mid_sink", batch_id);
+        sp_agg_op_set_threads(q->agg, o->threads);
         if (!rc) rc = sp_agg_op_commit(q->agg, batch_id, err);
         if (!rc) sp_crash_point("after_state", batch_id);
         for (int i = 0; i < n; i++)
