@@ -1,8 +1,9 @@
 -- Join keys of other types than VARCHAR, several keys, expressions: a
 -- BIGINT key (3 matches two rows: a chain), two keys (a NULL key part
 -- never matches), a DOUBLE key (-0.0 = 0.0 and NaN = NaN, as grouping
--- compares them), a key cast from VARCHAR (the table's 'x' is NULL), and
--- a left join on a unique key keeping the table's NULL values.
+-- compares them), a key cast from VARCHAR (the table's 'x' is NULL), a
+-- left join on a unique key keeping the table's NULL values, and an inner
+-- join on a unique key selecting the table's key.
 CREATE SOURCE e (id BIGINT, region VARCHAR, score DOUBLE, code BIGINT)
 WITH (connector = 'file', path = 'input');
 CREATE TABLE t (id BIGINT, region VARCHAR, score DOUBLE, name VARCHAR,
@@ -27,6 +28,6 @@ CREATE SINK left_unique WITH (connector = 'console', format = 'jsonl') AS
 SELECT e.id, e.region, u.name, u.code FROM e LEFT JOIN u ON e.id = u.id;
 
 CREATE SINK inner_unique WITH (connector = 'console', format = 'jsonl') AS
-SELECT e.id, e.score, u.name FROM e JOIN u ON u.id = e.id WHERE e.score > 1;
+SELECT e.id, u.id AS uid, e.score, u.name FROM e JOIN u ON u.id = e.id WHERE e.score > 1;
 
 SET trigger = once;
