@@ -47,22 +47,34 @@ int sp_pipeline_prepare(const sp_pipeline *p, sp_batch *in, sp_arena *scratch,
     uint32_t live = sp_batch_live(&wide);
     stats->rows_in += live;
     if (p->event_time_col >= 0 && live) {
+        /* min, max and an exact sum (for the average) of the event times */
         const sp_vec *v = &wide.cols[p->event_time_col];
+        const int64_t *x = v->d.i64;
         int64_t lo = stats->et_min, hi = stats->et_max;
-        double sum = 0;
+        __int128 sum = 0;
         uint64_t n = 0;
-        for (uint32_t k = 0; k < live; k++) {
-            uint32_t r = sp_batch_row(&wide, k);
-            if (sp_vec_is_null(v, r)) continue;
-            int64_t t = v->d.i64[r];
-            lo = t < lo ? t : lo;
-            hi = t > hi ? t : hi;
-            sum += (double)t;
-            n++;
+        if (!wide.sel && !v->nulls) { /* dense: no branch per row */
+            for (uint32_t r = 0; r < live; r++) {
+                int64_t t = x[r];
+                lo = t < lo ? t : lo;
+                hi = t > hi ? t : hi;
+                sum += t;
+            }
+            n = live;
+        } else {
+            for (uint32_t k = 0; k < live; k++) {
+                uint32_t r = sp_batch_row(&wide, k);
+                if (sp_vec_is_null(v, r)) continue;
+                int64_t t = x[r];
+                lo = t < lo ? t : lo;
+                hi = t > hi ? t : hi;
+                sum += t;
+                n++;
+            }
         }
         stats->et_min = lo;
         stats->et_max = hi;
-        stats->et_sum += sum;
+        stats->et_sum += (double)sum;
         stats->et_count += n;
     }
     if (p->pre_filter) {
