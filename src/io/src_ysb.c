@@ -220,67 +220,73 @@ static int ysb_plan_splits(sp_source *s, int64_t batch_id, int64_t start,
 
 /* ---- generation --------------------------------------------------------- */
 
-/* Fills rows [0, n) of the batch with events first, first + 1, ...; `w`
- * is scratch for n words. ms and rem carry event_time from row to row:
- * first * 1000 = (*ms - start_ms) * eps + *rem. */
+/* Fills rows [0, n) of the batch with events first, first + 1, ... ms
+ * and rem carry event_time from batch to batch:
+ * first * 1000 = (ms - start_ms) * eps + rem. */
 static void gen_rows(const sp_source *s, sp_batch *b, uint64_t first,
-                     uint32_t n, uint64_t *w, int64_t *ms, int64_t *rem)
+                     uint32_t n, int64_t *ms, int64_t *rem)
 {
     const uint64_t key = s->key;
     const int *col = s->col;
-    if (col[C_AD] >= 0 || col[C_EVENT_TYPE] >= 0) {
-        for (uint32_t i = 0; i < n; i++) w[i] = sp_ysb_word(key, first + i, 0);
-        if (col[C_AD] >= 0) {
-            sp_str *o = b->cols[col[C_AD]].d.str;
-            const sp_str *ads = s->ads;
-            const uint32_t n_ads = s->n_ads;
-            for (uint32_t i = 0; i < n; i++) o[i] = ads[sp_ysb_hi(w[i], n_ads)];
-        }
-        if (col[C_EVENT_TYPE] >= 0) {
-            sp_str *o = b->cols[col[C_EVENT_TYPE]].d.str;
-            for (uint32_t i = 0; i < n; i++)
-                o[i] = s->event_types[sp_ysb_lo(w[i], 3)];
-        }
+    /* One pass per word, one specialised loop per set of columns needed
+     * from it (no test per row). */
+#define WORD_LOOP(W, BODY)                                                     \
+    for (uint32_t i = 0; i < n; i++) {                                         \
+        const uint64_t w = sp_ysb_word(key, first + i, W);                     \
+        BODY                                                                   \
     }
-    if (col[C_USER] >= 0 || col[C_PAGE] >= 0) {
-        for (uint32_t i = 0; i < n; i++) w[i] = sp_ysb_word(key, first + i, 1);
-        if (col[C_USER] >= 0) {
-            sp_str *o = b->cols[col[C_USER]].d.str;
-            for (uint32_t i = 0; i < n; i++)
-                o[i] = s->users[sp_ysb_hi(w[i], SP_YSB_USERS)];
-        }
-        if (col[C_PAGE] >= 0) {
-            sp_str *o = b->cols[col[C_PAGE]].d.str;
-            for (uint32_t i = 0; i < n; i++)
-                o[i] = s->pages[sp_ysb_lo(w[i], SP_YSB_PAGES)];
-        }
-    }
-    if (col[C_AD_TYPE] >= 0 || col[C_IP] >= 0) {
-        for (uint32_t i = 0; i < n; i++) w[i] = sp_ysb_word(key, first + i, 2);
-        if (col[C_AD_TYPE] >= 0) {
-            sp_str *o = b->cols[col[C_AD_TYPE]].d.str;
-            for (uint32_t i = 0; i < n; i++)
-                o[i] = s->ad_types[sp_ysb_hi(w[i], 5)];
-        }
-        if (col[C_IP] >= 0) {
-            sp_str *o = b->cols[col[C_IP]].d.str;
-            for (uint32_t i = 0; i < n; i++)
-                o[i] = s->ips[sp_ysb_ip_index(w[i])];
-        }
-    }
+#define PAIR(W, A, B, A_SET, B_SET)                                            \
+    do {                                                                       \
+        if (col[A] >= 0 && col[B] >= 0) {                                      \
+            sp_str *oa = b->cols[col[A]].d.str, *ob = b->cols[col[B]].d.str;   \
+            WORD_LOOP(W, oa[i] = A_SET; ob[i] = B_SET;)                        \
+        } else if (col[A] >= 0) {                                              \
+            sp_str *oa = b->cols[col[A]].d.str;                                \
+            WORD_LOOP(W, oa[i] = A_SET;)                                       \
+        } else if (col[B] >= 0) {                                              \
+            sp_str *ob = b->cols[col[B]].d.str;                                \
+            WORD_LOOP(W, ob[i] = B_SET;)                                       \
+        }                                                                      \
+    } while (0)
+    const sp_str *ads = s->ads, *ets = s->event_types;
+    const uint32_t n_ads = s->n_ads;
+    PAIR(0, C_AD, C_EVENT_TYPE, ads[sp_ysb_hi(w, n_ads)], ets[sp_ysb_lo(w, 3)]);
+    PAIR(1, C_USER, C_PAGE, s->users[sp_ysb_hi(w, SP_YSB_USERS)],
+         s->pages[sp_ysb_lo(w, SP_YSB_PAGES)]);
+    PAIR(2, C_AD_TYPE, C_IP, s->ad_types[sp_ysb_hi(w, 5)],
+         s->ips[sp_ysb_ip_index(w)]);
+#undef PAIR
+#undef WORD_LOOP
     if (col[C_TIME] >= 0) {
-        /* ms = start + floor(i * 1000 / eps), stepped without a division:
-         * each event adds 1000 = q * eps + r. */
+        /* ms = start + floor(i * 1000 / eps), stepped without a division
+         * per row: each event adds 1000 = q * eps + r to i * 1000. */
         int64_t *o = b->cols[col[C_TIME]].d.i64;
         const int64_t eps = s->eps, q = 1000 / eps, r = 1000 % eps;
         int64_t m = *ms, re = *rem;
-        for (uint32_t i = 0; i < n; i++) {
-            o[i] = m * 1000;
-            m += q;
-            re += r;
-            if (re >= eps) {
-                re -= eps;
-                m++;
+        if (q == 0) {
+            /* eps > 1000: runs of events in the same millisecond; the
+             * run from here holds ceil((eps - re) / r) events */
+            for (uint32_t i = 0; i < n;) {
+                int64_t k = (eps - re + r - 1) / r;
+                uint32_t e = (int64_t)(n - i) < k ? n : i + (uint32_t)k;
+                const int64_t us = m * 1000;
+                for (uint32_t j = i; j < e; j++) o[j] = us;
+                re += (int64_t)(e - i) * r;
+                if (re >= eps) {
+                    re -= eps;
+                    m++;
+                }
+                i = e;
+            }
+        } else {
+            for (uint32_t i = 0; i < n; i++) {
+                o[i] = m * 1000;
+                m += q;
+                re += r;
+                if (re >= eps) {
+                    re -= eps;
+                    m++;
+                }
             }
         }
         *ms = m;
@@ -297,8 +303,7 @@ static int ysb_read(sp_source *s, const sp_split *sp, sp_emit_fn emit, void *ud,
     if (!a) return sp_err_set(err, SP_ENOMEM, "out of memory");
     int rc = 0;
     sp_vec *cols = sp_arena_zalloc(a, (s->n_cols + 1) * sizeof(sp_vec));
-    uint64_t *w = sp_arena_alloc(a, SP_BATCH_ROWS * sizeof *w);
-    if (!cols || !w) rc = SP_ENOMEM;
+    if (!cols) rc = SP_ENOMEM;
     for (int c = 0; c < N_COLS && !rc; c++)
         if (s->col[c] >= 0)
             rc = sp_vec_alloc(&cols[s->col[c]], ysb_fields[c].type,
@@ -315,7 +320,7 @@ static int ysb_read(sp_source *s, const sp_split *sp, sp_emit_fn emit, void *ud,
         uint32_t n = (uint32_t)SP_MIN((int64_t)SP_BATCH_ROWS, sp->end - r);
         sp_batch b = {
             .n_rows = n, .n_cols = s->n_cols, .cols = cols, .arena = a};
-        gen_rows(s, &b, (uint64_t)r, n, w, &ms, &rem);
+        gen_rows(s, &b, (uint64_t)r, n, &ms, &rem);
         stats->rows += n;
         rc = emit(ud, &b, err);
         r += n;

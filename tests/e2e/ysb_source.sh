@@ -53,21 +53,37 @@ check "1000 events per second of event time" \
   contains o1.rows '"event_time":"2023-11-14T22:13:49.999Z"'
 
 # ---- the same events as ysb_gen --indexed (read by the file source) --------
-mkdir json
-"$GEN" --indexed --rate 1000 --quiet json/ev.json 30000 42
-cat > qj.sql <<SQL
+# Rates that step event_time in every way: several events per millisecond
+# (1500: runs of 1 or 2; 100000: runs of 100), one (1000), several
+# milliseconds per event (7).
+for rate in 1000 1500 100000 7; do
+  rm -rf json "oj$rate"
+  mkdir json
+  "$GEN" --indexed --rate $rate --quiet json/ev.json 30000 42
+  cat > qj.sql <<SQL
 CREATE SOURCE ev (user_id VARCHAR, page_id VARCHAR, ad_id VARCHAR,
   ad_type VARCHAR, event_type VARCHAR, event_time BIGINT, ip_address VARCHAR)
   WITH (connector = 'file', path = 'json', format = 'json');
-CREATE SINK out WITH (connector = 'file', path = 'oj', format = 'json') AS
+CREATE SINK out WITH (connector = 'file', path = 'oj$rate', format = 'json') AS
 SELECT user_id, page_id, ad_id, ad_type, event_type,
        timestamp_millis(event_time) AS event_time, ip_address FROM ev;
 SET trigger = available_now;
 SQL
-"$SPATE" run qj.sql --checkpoint ckj --threads 1 > rj.out 2> rj.err; rc=$?
-check "the JSON run exits 0" test $rc = 0
-rows oj > oj.rows
-check "ysb_gen --indexed writes the source's events" cmp -s o1.rows oj.rows
+  "$SPATE" run qj.sql --checkpoint "ckj$rate" --threads 1 > rj.out 2> rj.err; rc=$?
+  check "rate $rate: the JSON run exits 0" test $rc = 0
+  rows "oj$rate" > "oj$rate.rows"
+  if [ $rate = 1000 ]; then
+    cp o1.rows "os$rate.rows"
+  else
+    ysb_sql 30000 11000 42 "os$rate" > qs.sql
+    sed -i "s/events_per_second = 1000/events_per_second = $rate/" qs.sql
+    "$SPATE" run qs.sql --checkpoint "cks$rate" --threads 2 > rs.out 2> rs.err
+    rows "os$rate" > "os$rate.rows"
+  fi
+  check "rate $rate: 30000 rows" test "$(wc -l < "os$rate.rows")" = 30000
+  check "rate $rate: ysb_gen --indexed writes the source's events" \
+    cmp -s "os$rate.rows" "oj$rate.rows"
+done
 
 # ---- replay after a kill: the recorded range gives the same rows -----------
 for point in after_offsets mid_sink; do
