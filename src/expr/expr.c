@@ -903,6 +903,14 @@ static int filter_rec(const sp_expr *e, ev *c, const uint32_t *sel, uint32_t n,
         }
         return filter_rec(e->args[1], c, outsel, k, outsel, out_n);
     }
+    if (e->kind == SP_E_CALL && e->select) {
+        /* straight to the selection, without a BOOLEAN vector */
+        sp_vec x;
+        int rc = eval(e->args[e->direct_const == 2u ? 0 : 1], c, sel, n, &x);
+        if (rc) return rc;
+        *out_n = e->select(e, &x, sel, n, outsel);
+        return 0;
+    }
     if (e->kind == SP_E_CONST) {
         uint32_t m = 0;
         if (!e->val.is_null && e->type == SP_T_BOOL && e->val.v.b)

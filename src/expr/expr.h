@@ -58,6 +58,13 @@ typedef struct sp_expr {
     uint32_t direct_const; /* CALL: bit i set = the kernel reads args[i]
                               (a non-NULL CONST) from the node; the
                               evaluator does not materialise it */
+    /* CALL, optional (a comparison with one constant side): what a filter
+     * calls instead of the kernel. Given the non-constant argument x
+     * (evaluated on the same rows), writes to outsel the rows of
+     * sel[0..n) (or 0..n-1) where the call is TRUE -- never a NULL row --
+     * and returns their count; outsel may be sel. */
+    uint32_t (*select)(const struct sp_expr *, const struct sp_vec *x,
+                       const uint32_t *sel, uint32_t n, uint32_t *outsel);
 } sp_expr;
 
 /* --- Function catalog -------------------------------------------------- */

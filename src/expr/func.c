@@ -652,17 +652,16 @@ static inline uint32_t ld32(const char *p)
     return v;
 }
 
-static void str_eq_const(const sp_str *x, sp_str c, uint8_t ne,
-                         const uint32_t *sel, uint32_t n, sp_vec *out)
+/* The loop of both: o[i] = (x[i] = c) ^ ne, or, when `outsel` is set,
+ * the rows where that holds (and x[i] is not NULL) into outsel. `nl` is
+ * the NULL array that applies (out->nulls for the kernel, x's for a
+ * select). Returns the number of rows selected (select mode). */
+static uint32_t str_eq_const(const sp_str *x, sp_str c, uint8_t ne,
+                             const uint8_t *nl, const uint32_t *sel, uint32_t n,
+                             uint8_t *o, uint32_t *outsel)
 {
-    uint8_t *o = out->d.b;
-    const uint8_t *nl = out->nulls;
     const uint32_t L = c.len;
-    if (L > 16) {
-        SP_LOOP(sel, n, i,
-                o[i] = !SP_OUT_NULL(out, i) && (s_eq(x[i], c) ^ ne););
-        return;
-    }
+    uint32_t m = 0;
 /* ok: not NULL and of the constant's length; p: what may be read (picked
  * by a mask: a conditional here would be an unpredictable branch) */
 #define EQC_ROW(NUL, CMP)                                                      \
@@ -671,7 +670,13 @@ static void str_eq_const(const sp_str *x, sp_str c, uint8_t ne,
         uintptr_t mk = (uintptr_t)0 - ok;                                      \
         const char *p =                                                        \
             (const char *)(((uintptr_t)x[i].ptr & mk) | (dummy & ~mk));        \
-        o[i] = (uint8_t)((ok & (CMP)) ^ (ne & !nn));                           \
+        uint8_t res = (uint8_t)((ok & (CMP)) ^ (ne & !nn));                    \
+        if (outsel) {                                                          \
+            outsel[m] = i;                                                     \
+            m += res;                                                          \
+        } else {                                                               \
+            o[i] = res;                                                        \
+        }                                                                      \
     }
 #define EQC_LOOP(CMP)                                                          \
     do {                                                                       \
@@ -681,7 +686,9 @@ static void str_eq_const(const sp_str *x, sp_str c, uint8_t ne,
             SP_LOOP(sel, n, i, EQC_ROW(0, CMP));                               \
     } while (0)
     const uintptr_t dummy = (uintptr_t)s_dummy;
-    if (L >= 8) {
+    if (L > 16) {
+        EQC_LOOP(((void)p, ok && memcmp(x[i].ptr, c.ptr, L) == 0));
+    } else if (L >= 8) {
         const uint64_t a = ld64(c.ptr), b = ld64(c.ptr + L - 8);
         EQC_LOOP((int)(ld64(p) == a) & (int)(ld64(p + L - 8) == b));
     } else if (L >= 4) {
@@ -696,23 +703,39 @@ static void str_eq_const(const sp_str *x, sp_str c, uint8_t ne,
     }
 #undef EQC_LOOP
 #undef EQC_ROW
+    return m;
 }
 
 static SP_KERNEL(eq_s_vk)
 {
-    str_eq_const(args[0].d.str, ctx->node->args[1]->val.v.s, 0, sel, n, out);
+    str_eq_const(args[0].d.str, ctx->node->args[1]->val.v.s, 0, out->nulls, sel,
+                 n, out->d.b, NULL);
 }
 static SP_KERNEL(eq_s_kv)
 {
-    str_eq_const(args[1].d.str, ctx->node->args[0]->val.v.s, 0, sel, n, out);
+    str_eq_const(args[1].d.str, ctx->node->args[0]->val.v.s, 0, out->nulls, sel,
+                 n, out->d.b, NULL);
 }
 static SP_KERNEL(ne_s_vk)
 {
-    str_eq_const(args[0].d.str, ctx->node->args[1]->val.v.s, 1, sel, n, out);
+    str_eq_const(args[0].d.str, ctx->node->args[1]->val.v.s, 1, out->nulls, sel,
+                 n, out->d.b, NULL);
 }
 static SP_KERNEL(ne_s_kv)
 {
-    str_eq_const(args[1].d.str, ctx->node->args[0]->val.v.s, 1, sel, n, out);
+    str_eq_const(args[1].d.str, ctx->node->args[0]->val.v.s, 1, out->nulls, sel,
+                 n, out->d.b, NULL);
+}
+
+/* The filter's form (sp_expr.select): x is the non-constant side. */
+static uint32_t str_eq_select(const sp_expr *e, const sp_vec *x,
+                              const uint32_t *sel, uint32_t n, uint32_t *outsel)
+{
+    const sp_expr *k = e->args[e->direct_const == 2u ? 1 : 0];
+    uint8_t ne = SP_FUNC_DEF(e->fn)->op == OP_NE;
+    if (x->type != SP_T_VARCHAR) return 0; /* a NULL-typed side */
+    return str_eq_const(x->d.str, k->val.v.s, ne, x->nulls, sel, n, NULL,
+                        outsel);
 }
 
 static int resolve_cmp(const sp_func *f, const sp_type *t, int n, sp_type *want,
@@ -751,10 +774,11 @@ static int prepare_cmp(sp_expr *e, sp_arena *a, sp_err *err)
     int op = SP_FUNC_DEF(e->fn)->op - OP_EQ;
     const sp_kernel_fn *row = cmp_kernels[storage_of(e->args[0]->type)][op];
     e->kernel = c1 ? row[1] : row[2];
-    if (e->args[0]->type == SP_T_VARCHAR && op == 0)
-        e->kernel = c1 ? eq_s_vk : eq_s_kv;
-    else if (e->args[0]->type == SP_T_VARCHAR && op == 1)
-        e->kernel = c1 ? ne_s_vk : ne_s_kv;
+    if (e->args[0]->type == SP_T_VARCHAR && op <= 1) {
+        e->kernel =
+            op == 0 ? (c1 ? eq_s_vk : eq_s_kv) : (c1 ? ne_s_vk : ne_s_kv);
+        e->select = str_eq_select;
+    }
     e->direct_const = c1 ? 2u : 1u;
     return 0;
 }

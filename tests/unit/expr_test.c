@@ -396,7 +396,8 @@ TEST(const_fast_paths)
  * length from 0 to 20 against strings of every length around it, each in
  * its own exact-size heap block (ASan catches a read past it), NULL rows
  * with a poisoned payload, dense and with a selection, constant on either
- * side; checked against a plain byte comparison. */
+ * side; checked against a plain byte comparison, through the kernel and
+ * through a filter (which selects rows without a BOOLEAN vector). */
 TEST(string_eq_const)
 {
     setup();
@@ -459,6 +460,25 @@ TEST(string_eq_const)
                                        "want %d",
                                        L, op, side, r, v.d.b[r], want);
                     }
+                    /* the filter's direct selection agrees */
+                    ASSERT(e->select != NULL);
+                    sp_batch fb = b;
+                    ASSERT_OK(sp_expr_filter(e, &fb, A, &err), &err);
+                    uint32_t q2 = 0;
+                    for (uint32_t q = 0; q < sp_batch_live(&b); q++) {
+                        uint32_t r = sp_batch_row(&b, q);
+                        if (v.nulls && v.nulls[r]) continue;
+                        if (!v.d.b[r]) continue;
+                        if (q2 >= fb.n_sel || fb.sel[q2] != r)
+                            TEST_FAIL_("L %u op %d side %d: filter lacks "
+                                       "row %u",
+                                       L, op, side, r);
+                        q2++;
+                    }
+                    if (q2 != fb.n_sel)
+                        TEST_FAIL_("L %u op %d side %d: filter kept %u rows, "
+                                   "want %u",
+                                   L, op, side, fb.n_sel, q2);
                 }
             }
         }
