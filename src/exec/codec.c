@@ -8,29 +8,12 @@
 
 int sp_codec_put(sp_buf *k, const sp_vec *v, uint32_t r, sp_type t)
 {
-    bool null = v->type == SP_T_NULL || sp_vec_is_null(v, r);
-    char nb = null ? 1 : 0;
-    if (sp_buf_append(k, &nb, 1)) return SP_ENOMEM;
-    if (null) return 0;
-    switch (t) {
-    case SP_T_BOOL:
-        return sp_buf_append(k, &v->d.b[r], 1);
-    case SP_T_DOUBLE: {
-        double d = v->d.f64[r];
-        if (d == 0) d = 0;
-        if (isnan(d)) d = NAN;
-        return sp_buf_append(k, &d, 8);
-    }
-    case SP_T_VARCHAR: {
-        uint32_t n = v->d.str[r].len;
-        if (sp_buf_append(k, &n, 4)) return SP_ENOMEM;
-        return sp_buf_append(k, v->d.str[r].ptr, n);
-    }
-    case SP_T_WINDOW:
-        return sp_buf_append(k, &v->d.i64[2 * r], 16);
-    default:
-        return sp_buf_append(k, &v->d.i64[r], 8);
-    }
+    size_t n = sp_codec_size(v, r, t);
+    if (sp_buf_reserve(k, n)) return SP_ENOMEM;
+    unsigned char *o = (unsigned char *)k->data + k->len;
+    k->len = (size_t)(sp_codec_write(o, v, r, t) - (unsigned char *)k->data);
+    k->data[k->len] = 0; /* sp_buf keeps its terminator */
+    return 0;
 }
 
 /* Decodes key column `col` of an encoded key starting at *p into row r of

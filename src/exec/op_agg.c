@@ -268,14 +268,20 @@ int sp_agg_partial_add(sp_agg_partial *p, const sp_batch *b, sp_arena *scratch,
                 wbuf[1] = wbuf[0] + w->length_us;
                 if (!(t >= wbuf[0] && t < wbuf[1])) continue;
             }
-            size_t start = p->key.len;
-            for (int col = 0; col < s->n_keys; col++) {
-                int rc =
-                    col == s->window_key
-                        ? sp_codec_put(&p->key, &wvec, 0, SP_T_WINDOW)
-                        : sp_codec_put(&p->key, &kv[col], r, s->key_types[col]);
-                if (rc) return sp_err_set(err, SP_ENOMEM, "out of memory");
-            }
+            /* the key's columns, written in place after one reserve */
+            size_t start = p->key.len, size = 0;
+            for (int col = 0; col < s->n_keys; col++)
+                size += col == s->window_key
+                            ? 17
+                            : sp_codec_size(&kv[col], r, s->key_types[col]);
+            if (sp_buf_reserve(&p->key, size))
+                return sp_err_set(err, SP_ENOMEM, "out of memory");
+            unsigned char *o = (unsigned char *)p->key.data + start;
+            for (int col = 0; col < s->n_keys; col++)
+                o = col == s->window_key
+                        ? sp_codec_write(o, &wvec, 0, SP_T_WINDOW)
+                        : sp_codec_write(o, &kv[col], r, s->key_types[col]);
+            p->key.len = start + size;
             if (p->key.len > UINT32_MAX)
                 return sp_err_set(err, SP_EUNSUPPORTED,
                                   "group keys over 4 GiB in one chunk");
