@@ -25,6 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 /* ------------------------------------------------------------------------
  * Errors
@@ -165,6 +166,62 @@ typedef struct sp_str {
 } sp_str;
 
 #define SP_STR_LIT(s) ((sp_str){(s), (uint32_t)(sizeof(s) - 1)})
+/* Copies or compares n bytes with fixed-size moves (overlapping at the
+ * ends) instead of a library call: for the short, varying lengths of keys
+ * and strings on hot paths. Reads and writes only [p, p + n). */
+static inline void sp_copy_short(void *dst, const void *src, size_t n)
+{
+    unsigned char *d = dst;
+    const unsigned char *s = src;
+    if (n >= 16) {
+        size_t i = 0;
+        for (; i + 16 <= n; i += 16) memcpy(d + i, s + i, 16);
+        if (i < n) memcpy(d + n - 16, s + n - 16, 16);
+    } else if (n >= 8) {
+        uint64_t a, b;
+        memcpy(&a, s, 8);
+        memcpy(&b, s + n - 8, 8);
+        memcpy(d, &a, 8);
+        memcpy(d + n - 8, &b, 8);
+    } else if (n >= 4) {
+        uint32_t a, b;
+        memcpy(&a, s, 4);
+        memcpy(&b, s + n - 4, 4);
+        memcpy(d, &a, 4);
+        memcpy(d + n - 4, &b, 4);
+    } else if (n > 0) {
+        unsigned char a = s[0], b = s[n >> 1], c = s[n - 1];
+        d[0] = a;
+        d[n >> 1] = b;
+        d[n - 1] = c;
+    }
+}
+
+static inline bool sp_equal_short(const void *x, const void *y, size_t n)
+{
+    const unsigned char *a = x, *b = y;
+    uint64_t u, v;
+    while (n >= 8) {
+        memcpy(&u, a, 8);
+        memcpy(&v, b, 8);
+        if (u != v) return false;
+        a += 8;
+        b += 8;
+        n -= 8;
+    }
+    if (n >= 4) {
+        uint32_t p, q, r, t;
+        memcpy(&p, a, 4);
+        memcpy(&q, b, 4);
+        memcpy(&r, a + n - 4, 4);
+        memcpy(&t, b + n - 4, 4);
+        return p == q && r == t;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (a[i] != b[i]) return false;
+    return true;
+}
+
 static inline sp_str sp_str_make(const char *p, size_t n)
 {
     sp_str s = {p, (uint32_t)n};
@@ -355,6 +412,12 @@ static inline uint64_t sp_hash_u64(uint64_t x)
     x ^= x >> 33;
     return x;
 }
+/* A fast hash of a byte string (16 bytes per 64x64->128 multiply), for
+ * group and dedup keys: it picks a key's state partition, so a checkpoint
+ * depends on it (its metadata records SP_KEY_HASH_VERSION); never change
+ * its values without bumping that version. */
+uint64_t sp_hash_key(const void *data, size_t n, uint64_t seed);
+#define SP_KEY_HASH_VERSION 2 /* 1: sp_hash_bytes (before 2026-11-22) */
 /* CRC-32C (Castagnoli). Pass 0 as the first crc. */
 uint32_t sp_crc32c(uint32_t crc, const void *p, size_t n);
 /* The portable table method (sp_crc32c uses the CPU's CRC-32C instruction

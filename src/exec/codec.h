@@ -55,7 +55,7 @@ static inline unsigned char *sp_codec_write(unsigned char *o, const sp_vec *v,
     case SP_T_VARCHAR: {
         uint32_t n = v->d.str[r].len;
         memcpy(o, &n, 4);
-        if (n) memcpy(o + 4, v->d.str[r].ptr, n);
+        sp_copy_short(o + 4, v->d.str[r].ptr, n);
         return o + 4 + n;
     }
     case SP_T_WINDOW:

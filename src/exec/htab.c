@@ -52,7 +52,7 @@ sp_hentry *sp_htab_upsert(sp_htab *t, const void *key, uint32_t klen,
         sp_hslot *sl = &t->slots[j];
         if (!sl->e) break;
         if (sl->hash == hash && sl->e->klen == klen &&
-            memcmp(sl->e->data, key, klen) == 0) {
+            sp_equal_short(sl->e->data, key, klen)) {
             *is_new = false;
             return sl->e;
         }
@@ -63,7 +63,7 @@ sp_hentry *sp_htab_upsert(sp_htab *t, const void *key, uint32_t klen,
     if (!e) return NULL;
     e->hash = hash;
     e->klen = klen;
-    memcpy(e->data, key, klen);
+    sp_copy_short(e->data, key, klen);
     memset(e->data + koff, 0, t->vlen);
     t->slots[j].hash = hash;
     t->slots[j].e = e;
@@ -88,7 +88,7 @@ sp_hentry *sp_htab_find(const sp_htab *t, const void *key, uint32_t klen,
         const sp_hslot *sl = &t->slots[j];
         if (!sl->e) return NULL;
         if (sl->hash == hash && sl->e->klen == klen &&
-            memcmp(sl->e->data, key, klen) == 0)
+            sp_equal_short(sl->e->data, key, klen))
             return sl->e;
         j = (j + 1) & mask;
     }

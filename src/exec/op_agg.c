@@ -192,8 +192,7 @@ static int upsert_chunk(chunk *c, sp_err *err)
         if (!e) return sp_err_set(err, SP_ENOMEM, "out of memory");
         if (c->session && is_new) {
             /* the exchange partitions sessions by the other keys */
-            uint64_t ph =
-                sp_hash_bytes(key, klen - SP_SESSION_KEY_BYTES, 0x5e55);
+            uint64_t ph = sp_hash_key(key, klen - SP_SESSION_KEY_BYTES, 0x5e55);
             memcpy(sp_hentry_val(e), &ph, 8);
         }
         c->states[i] = sp_hentry_val(e);
@@ -286,8 +285,8 @@ int sp_agg_partial_add(sp_agg_partial *p, const sp_batch *b, sp_arena *scratch,
                 return sp_err_set(err, SP_EUNSUPPORTED,
                                   "group keys over 4 GiB in one chunk");
             c.koff[c.n] = (uint32_t)start;
-            c.hash[c.n] = sp_hash_bytes(p->key.data ? p->key.data + start : "",
-                                        p->key.len - start, SP_STATE_HASH_SEED);
+            c.hash[c.n] = sp_hash_key(p->key.data ? p->key.data + start : "",
+                                      p->key.len - start, SP_STATE_HASH_SEED);
             rows[c.n] = r;
             if (++c.n == CHUNK) {
                 int rc = upsert_chunk(&c, err);

@@ -66,7 +66,7 @@ int sp_dedup_partial_add(const sp_agg_spec *s, sp_htab *seen, sp_dedup_rows *d,
             if (sp_codec_put(key, &kv[c], r, s->key_types[c]))
                 return sp_err_set(err, SP_ENOMEM, "out of memory");
         const char *kd = key->data ? key->data : "";
-        uint64_t h = sp_hash_bytes(kd, key->len, 0x5eed);
+        uint64_t h = sp_hash_key(kd, key->len, SP_STATE_HASH_SEED);
         bool is_new;
         if (!sp_htab_upsert(seen, kd, (uint32_t)key->len, h, &is_new))
             return sp_err_set(err, SP_ENOMEM, "out of memory");

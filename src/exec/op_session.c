@@ -195,7 +195,7 @@ int sp_session_merge(const sp_agg_spec *s, sp_state *store, int p, int n_parts,
         uint32_t sseq = 0;
         while (!rc && sp_state_iter_next(&it, &k, &kl, &v, &vl)) {
             uint32_t plen = (uint32_t)kl - SP_SESSION_KEY_BYTES;
-            uint64_t ph = sp_hash_bytes(k, plen, 0x5e55);
+            uint64_t ph = sp_hash_key(k, plen, 0x5e55);
             if (!sp_htab_find(&pt, k, plen, ph)) continue;
             rc = add_piece(&pt, a, k, (uint32_t)kl, ph, v, vl, true, sseq++);
         }

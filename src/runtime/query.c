@@ -191,6 +191,25 @@ static int write_metadata(query *q, sp_err *err)
                                        "window, aggregates or DISTINCT) "
                                        "changed",
                                        was_sig, sig.data);
+                /* a key's partition is its hash modulo the partitions: a
+                 * checkpoint whose state was partitioned by another hash
+                 * cannot be continued (no "keyHash": version 1) */
+                int64_t kh = sp_json_get_int(j, "keyHash", 1);
+                if (!rc && q->spec->agg && kh != SP_KEY_HASH_VERSION) {
+                    rc = sp_err_set(err, SP_EINVAL,
+                                    "the checkpoint's state was partitioned "
+                                    "by key hash version %lld; this spate "
+                                    "uses version %d",
+                                    (long long)kh, SP_KEY_HASH_VERSION);
+                    sp_err_detail(err,
+                                  "version 1 is spate's hash before "
+                                  "2026-11-22; its state partitions cannot "
+                                  "be read by this version");
+                    sp_err_hint(err, "finish the query with the spate that "
+                                     "wrote the checkpoint, or start over with "
+                                     "--reset-checkpoint or a new --checkpoint "
+                                     "directory");
+                }
                 /* the state partitions are fixed for the checkpoint's life
                  * (Spark keeps spark.sql.shuffle.partitions from it too) */
                 int64_t parts = sp_json_get_int(j, "shufflePartitions", 0);
@@ -214,8 +233,9 @@ static int write_metadata(query *q, sp_err *err)
         sp_buf_json_str(&b, inputs.data, inputs.len);
         sp_buf_puts(&b, ",\"stateShape\":");
         sp_buf_json_str(&b, sig.data, sig.len);
-        sp_buf_printf(&b, ",\"shufflePartitions\":%d",
-                      q->spec->agg ? q->spec->agg->partitions : 0);
+        sp_buf_printf(&b, ",\"shufflePartitions\":%d,\"keyHash\":%d",
+                      q->spec->agg ? q->spec->agg->partitions : 0,
+                      SP_KEY_HASH_VERSION);
         sp_buf_puts(&b, ",\"plan\":");
         const char *fp = q->spec->fingerprint ? q->spec->fingerprint : "";
         sp_buf_json_str(&b, fp, strlen(fp));

@@ -134,7 +134,7 @@ static inline uint32_t st_tag_hash(uint64_t h64)
 
 uint64_t sp_state_hash(const void *key, size_t klen)
 {
-    return sp_hash_bytes(key ? key : st_nokey, klen, SP_STATE_HASH_SEED);
+    return sp_hash_key(key ? key : st_nokey, klen, SP_STATE_HASH_SEED);
 }
 
 static inline uint32_t st_hash(const void *key, size_t klen)

@@ -54,7 +54,7 @@ int64_t sp_state_version(const sp_state *st);
 bool sp_state_get(sp_state *st, const void *key, size_t klen, const void **val,
                   size_t *vlen);
 
-/* The hash the store uses for a key: sp_hash_bytes(key, klen,
+/* The hash the store uses for a key: sp_hash_key(key, klen,
  * SP_STATE_HASH_SEED). A caller that already has it (the aggregation
  * hashes its keys the same way) passes it to the *_h calls. */
 #define SP_STATE_HASH_SEED 0x5eed

@@ -21,6 +21,7 @@ q "k, count(*) AS n" "k" "v > 0" 3 s
 "$SPATE" run q.sql --checkpoint ck > r1.out 2> r1.err; rc=$?
 check "first run exits 0" test $rc = 0
 check "metadata records the state shape" grep -q '"stateShape":"aggregate keys=VARCHAR' ck/out/metadata
+check "metadata records the key hash" grep -q '"keyHash":2' ck/out/metadata
 
 printf '{"k":"a","v":5}\n' > in/2.json
 q "k, count(*) AS n" "k" "v > 1" 3 s
@@ -46,6 +47,34 @@ q "k, count(*) AS n" "k" "v > 1" 5 s
 check "new shuffle_partitions run exits 0" test $rc = 0
 check "the checkpoint's 3 partitions are kept" test ! -d ck/out/state/0/3
 check "counts are right: a = 3" grep -q '"k":"a","n":3' r5.out
+
+# A checkpoint written before the key hash changed (metadata without
+# "keyHash", i.e. version 1) is refused by a stateful query: its keys sit
+# in the partitions of the old hash. The metadata is rewritten with a valid
+# checksum so that only the version differs.
+cp ck/out/metadata metadata.v2
+# (perl: part of every Debian system; CRC-32C bit by bit)
+perl -e '
+  my $path = $ARGV[0];
+  open(my $f, "<", $path) or die; local $/; my $all = <$f>; close $f;
+  my ($head, $body) = split /\n/, $all;
+  $body =~ s/,"keyHash":2//;
+  my $text = "$head\n$body\n";
+  my $c = 0xffffffff;
+  for my $b (unpack("C*", $text)) {
+    $c ^= $b;
+    for (1..8) { $c = ($c & 1) ? (($c >> 1) ^ 0x82f63b78) : ($c >> 1); }
+  }
+  open($f, ">", $path) or die;
+  printf $f "%s#crc32c %08x\n", $text, $c ^ 0xffffffff;
+  close $f;' ck/out/metadata
+check "the rewritten metadata has no keyHash" test "$(grep -c keyHash ck/out/metadata)" = 0
+q "k, count(*) AS n" "k" "v > 1" 3 s
+"$SPATE" run q.sql --checkpoint ck > r5b.out 2> r5b.err; rc=$?
+check "an old key hash is refused" test $rc = 1
+check "the message names both versions" contains r5b.err "partitioned by key hash version 1; this spate uses version 2"
+check "it suggests starting over" contains r5b.err "--reset-checkpoint"
+cp metadata.v2 ck/out/metadata
 
 q "k, sum(v) AS n" "k" "v > 0" 3 s
 "$SPATE" run q.sql --checkpoint ck --reset-checkpoint > r6.out 2> r6.err; rc=$?

@@ -118,6 +118,57 @@ TEST(hash_is_stable)
     ASSERT(sp_hash_bytes(s, 9, 0x5eed) == 0xfcbec683be0e4717ULL);
 }
 
+/* sp_hash_key picks state partitions (SP_KEY_HASH_VERSION 2): pinned.
+ * Every byte of every length counts (the overlapping tail loads), and
+ * small integer keys spread evenly over partitions. */
+TEST(hash_key_is_stable_and_spreads)
+{
+    const char *s = "spate-hash-pin-0123456789abcdef-0123456789";
+    uint64_t x = 0;
+    for (size_t n = 0; n <= 40; n++) x ^= sp_hash_key(s, n, 0x5eed) * (n + 1);
+    ASSERT(x == 0x0c60d165aeb190b4ULL);
+    ASSERT(sp_hash_key(s, 9, 0x5eed) == 0x1c35e43c67a6a3b8ULL);
+    unsigned char buf[48];
+    for (size_t n = 1; n <= sizeof buf; n++) {
+        memset(buf, 'a', sizeof buf);
+        uint64_t base = sp_hash_key(buf, n, 7);
+        for (size_t i = 0; i < n; i++) {
+            buf[i] = 'b';
+            ASSERT(sp_hash_key(buf, n, 7) != base);
+            buf[i] = 'a';
+        }
+        ASSERT(sp_hash_key(buf, n - 1, 7) != base);
+    }
+    int parts[4] = {0};
+    for (int64_t k = 0; k < 100000; k++) {
+        unsigned char key[9] = {0};
+        memcpy(key + 1, &k, 8);
+        parts[sp_hash_key(key, 9, 0x5eed) % 4]++;
+    }
+    for (int p = 0; p < 4; p++) ASSERT(parts[p] > 24000 && parts[p] < 26000);
+}
+
+/* The short copy and compare agree with memcpy/memcmp at every length,
+ * touch nothing outside [p, p + n), and see a difference at any byte. */
+TEST(copy_and_equal_short)
+{
+    unsigned char src[80], dst[96], ref[96];
+    for (size_t i = 0; i < sizeof src; i++) src[i] = (unsigned char)(i * 7 + 1);
+    for (size_t n = 0; n <= 70; n++) {
+        memset(dst, 0xEE, sizeof dst);
+        memset(ref, 0xEE, sizeof ref);
+        sp_copy_short(dst + 8, src + 3, n);
+        memcpy(ref + 8, src + 3, n);
+        ASSERT(memcmp(dst, ref, sizeof dst) == 0);
+        ASSERT(sp_equal_short(dst + 8, src + 3, n));
+        for (size_t i = 0; i < n; i++) {
+            dst[8 + i] ^= 0x40;
+            ASSERT(!sp_equal_short(dst + 8, src + 3, n));
+            dst[8 + i] ^= 0x40;
+        }
+    }
+}
+
 TEST(types_and_vectors)
 {
     sp_type t;
@@ -157,6 +208,8 @@ int main(int argc, char **argv)
                                    TEST_CASE(hash_spreads),
                                    TEST_CASE(crc32c_hw_matches_tables),
                                    TEST_CASE(hash_is_stable),
+                                   TEST_CASE(hash_key_is_stable_and_spreads),
+                                   TEST_CASE(copy_and_equal_short),
                                    TEST_CASE(types_and_vectors),
                                    {0}});
 }
