@@ -175,8 +175,7 @@ static size_t st_find(const sp_state *st, const void *key, size_t klen,
             if (tomb == ST_NONE) tomb = pos;
         } else if ((s->tag >> 1) == h) {
             st_entry *e = (st_entry *)st_ptr(&st->heap, s->ref);
-            if (st_klen(e) == klen &&
-                (klen == 0 || memcmp(st_key(e), key, klen) == 0))
+            if (st_klen(e) == klen && sp_equal_short(st_key(e), key, klen))
                 return pos;
         }
         pos = (pos + 1) & mask;
