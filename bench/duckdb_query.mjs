@@ -43,7 +43,7 @@ function parseArgs(argv) {
       case '--preserve-order': a.preserveOrder = v; i++; break;
       case '-h': case '--help':
         console.log('usage: node duckdb_query.mjs --file F --threads N ' +
-          '--mode copy|count|viewcount|ysb|hicard [--out O] [--campaigns C] ' +
+          '--mode copy|count|viewcount|ysb|hicard|pageview [--out O] [--campaigns C] ' +
           '[--preserve-order true|false]');
         process.exit(0);
       default:
@@ -52,7 +52,7 @@ function parseArgs(argv) {
     }
   }
   if (!a.file) { console.error('duckdb_query: --file is required'); process.exit(2); }
-  if (['copy', 'ysb', 'hicard'].includes(a.mode) && !a.out) {
+  if (['copy', 'ysb', 'hicard', 'pageview'].includes(a.mode) && !a.out) {
     console.error(`duckdb_query: --out is required for ${a.mode}`); process.exit(2);
   }
   if (a.mode === 'ysb' && !a.campaigns) {
@@ -102,6 +102,14 @@ switch (args.mode) {
     const kv = `read_json(${sqlStr(args.file)}, format = 'newline_delimited', ` +
       "columns = {k: 'BIGINT', v: 'BIGINT'})";
     sql = `COPY (SELECT k, count(*) AS n, sum(v) AS s FROM ${kv} GROUP BY k) ` +
+      `TO ${sqlStr(args.out)} (FORMAT JSON)`;
+    break;
+  }
+  case 'pageview': {
+    // --file is a glob over pv_gen's files
+    const pv = `read_json(${sqlStr(args.file)}, format = 'newline_delimited', ` +
+      "columns = {ts: 'BIGINT', user_id: 'VARCHAR', url: 'VARCHAR', event_type: 'VARCHAR'})";
+    sql = `COPY (SELECT url, count(*) AS views FROM ${pv} GROUP BY url) ` +
       `TO ${sqlStr(args.out)} (FORMAT JSON)`;
     break;
   }

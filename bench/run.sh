@@ -16,9 +16,14 @@
 #   SPATE=path     spate binary (default build/release/spate)
 #   GEN=path       generator (default build/release/ysb_gen)
 #   KVGEN=path     hicard generator (default build/release/kv_gen)
-#   WORKLOADS="stateless ysb ysbmem hicard"  which workloads to run, in order
+#   PVGEN=path     pageview generator (default build/release/pv_gen)
+#   WORKLOADS="stateless ysb ysbmem hicard pageview idle"  which workloads
+#                  to run, in order
 #   KV_ROWS=N      hicard rows (default 5000000; QUICK=1: 500000)
 #   KV_KEYS=K      hicard distinct keys (default 1000000; QUICK=1: 100000)
+#   PV_ROWS=N      pageview rows (default 5000000; QUICK=1: 200000)
+#   PV_URLS=U      pageview distinct URLs, Zipf (default 100000; QUICK=1: 10000)
+#   PV_FILES=F     pageview files = micro-batches (default 50; QUICK=1: 10)
 #   TMPDIR         where outputs and checkpoints go (removed at exit)
 #   SKIP_DUCKDB=1  spate only (no ratio)
 #   CHECK_CONTENT=0  skip comparing the sorted outputs of spate and DuckDB
@@ -35,6 +40,11 @@
 #              ysb_gen's brute-force counts of the same events
 #   hicard     SELECT k, count(*), sum(v) GROUP BY k over KV_KEYS distinct
 #              keys (update mode, one batch)
+#   pageview   the README's running count per URL, SELECT url, count(*)
+#              GROUP BY url, one file per micro-batch (update mode), with
+#              the batches' p50/p99 latency; DuckDB counts all files once
+#   idle       resident memory of `spate run` waiting for data
+#              (bench/idle_rss.sh)
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -47,14 +57,20 @@ if [ "$QUICK" = 1 ]; then
   KV_ROWS=${KV_ROWS:-500000}
   KV_KEYS=${KV_KEYS:-100000}
   YSBMEM_EVENTS=${YSBMEM_EVENTS:-2000000}
+  PV_ROWS=${PV_ROWS:-200000}
+  PV_URLS=${PV_URLS:-10000}
+  PV_FILES=${PV_FILES:-10}
 else
   EVENTS=${EVENTS:-4000000}
   REPS=${REPS:-5}
   KV_ROWS=${KV_ROWS:-5000000}
   KV_KEYS=${KV_KEYS:-1000000}
   YSBMEM_EVENTS=${YSBMEM_EVENTS:-100000000}
+  PV_ROWS=${PV_ROWS:-5000000}
+  PV_URLS=${PV_URLS:-100000}
+  PV_FILES=${PV_FILES:-50}
 fi
-WORKLOADS=${WORKLOADS:-stateless ysb ysbmem hicard}
+WORKLOADS=${WORKLOADS:-stateless ysb ysbmem hicard pageview idle}
 has() { case " $WORKLOADS " in *" $1 "*) return 0 ;; esac; return 1; }
 SEED=${SEED:-42}
 NPROC=$(nproc)
@@ -65,6 +81,7 @@ fi
 SPATE=${SPATE:-build/release/spate}
 GEN=${GEN:-build/release/ysb_gen}
 KVGEN=${KVGEN:-build/release/kv_gen}
+PVGEN=${PVGEN:-build/release/pv_gen}
 SKIP_DUCKDB=${SKIP_DUCKDB:-0}
 CHECK_CONTENT=${CHECK_CONTENT:-1}
 
@@ -75,11 +92,14 @@ die() { echo "bench: FAILED: $*" >&2; exit 1; }
 if has hicard; then
   [ -x "$KVGEN" ] || die "$KVGEN not found: build it first (make build)"
 fi
+if has pageview; then
+  [ -x "$PVGEN" ] || die "$PVGEN not found: build it first (make build)"
+fi
 for w in $WORKLOADS; do
-  case $w in stateless | ysb | ysbmem | hicard) ;; *) die "unknown workload $w" ;; esac
+  case $w in stateless | ysb | ysbmem | hicard | pageview | idle) ;; *) die "unknown workload $w" ;; esac
 done
 # ysbmem runs spate alone: DuckDB is needed only by the file workloads.
-if [ "$SKIP_DUCKDB" != 1 ] && { has stateless || has ysb || has hicard; }; then
+if [ "$SKIP_DUCKDB" != 1 ] && { has stateless || has ysb || has hicard || has pageview; }; then
   command -v node >/dev/null || die "node not found: run scripts/install-deps.sh bench"
   [ -d bench/node_modules/@duckdb/node-api ] ||
     die "DuckDB for node missing: run scripts/install-deps.sh bench"
@@ -680,6 +700,158 @@ EOF
   DD_ARGS=(--file "$kv")
   cat "$kv" >/dev/null
   run_agg
+fi
+
+# ---- pageview: the README's running page-view count per URL, as micro-batches --
+# PV_ROWS page views (pv_gen: URLs Zipf over PV_URLS) in PV_FILES files; spate
+# takes one file per micro-batch (max_files_per_trigger = 1) and emits the
+# changed counts of each batch (update mode), so this measures a stream of
+# batches with checkpoints, not one big batch. DuckDB counts all files at
+# once. Checked on every rep: every URL's last count (counts only grow)
+# equals DuckDB's count.
+if has pageview; then
+  QUERY_TXT="SELECT url, count(*) AS views FROM pv GROUP BY url"
+  echo
+  echo "== workload pageview: $QUERY_TXT (one file per micro-batch)"
+  pv_dir=bench/data/pv-$PV_ROWS-u$PV_URLS-f$PV_FILES-s$SEED
+  pv_meta=$pv_dir.meta
+  want="rows=$PV_ROWS urls=$PV_URLS files=$PV_FILES seed=$SEED"
+  if [ -d "$pv_dir" ] && [ -f "$pv_meta" ] && [ "$(head -1 "$pv_meta")" = "$want" ] &&
+     [ "$(sed -n 2p "$pv_meta")" = "bytes=$(cat "$pv_dir"/*.json | wc -c)" ]; then
+    echo "bench: using $pv_dir ($want)"
+  else
+    echo "bench: generating $pv_dir ($want)"
+    rm -rf "$pv_dir" "$pv_meta"
+    "$PVGEN" --urls "$PV_URLS" --files "$PV_FILES" "$pv_dir" "$PV_ROWS" "$SEED"
+    printf '%s\nbytes=%s\n' "$want" "$(cat "$pv_dir"/*.json | wc -c)" >"$pv_meta"
+  fi
+  IN_ROWS=$PV_ROWS IN_BYTES=$(cat "$pv_dir"/*.json | wc -c)
+  echo "bench: $PV_ROWS rows in $PV_FILES files, $(calc "printf \"%.1f\", $IN_BYTES / 1e6") MB"
+  # final URL counts: the largest count seen per URL, sorted
+  final_counts() {
+    sed -n 's/.*"url":"\([^"]*\)","views":\([0-9]*\).*/\1 \2/p' "$@" |
+      awk '{ if ($2 > m[$1]) m[$1] = $2 } END { for (u in m) print u, m[u] }' |
+      LC_ALL=C sort
+  }
+  mkdir -p "$work/pv"
+  cat >"$work/pv/q.sql" <<EOF
+CREATE SOURCE pv (ts BIGINT, user_id VARCHAR, url VARCHAR, event_type VARCHAR)
+  WITH (connector = 'file', path = '$root/$pv_dir', format = 'json',
+        max_files_per_trigger = 1);
+CREATE SINK out WITH (connector = 'file', path = '$work/pv/out', format = 'json',
+                      output_mode = 'update') AS
+SELECT url, count(*) AS views FROM pv GROUP BY url;
+SET trigger = available_now;
+EOF
+  load0=$(cut -d' ' -f1 /proc/loadavg)
+  printf '\n%-22s %9s %7s %12s %8s %9s %7s %7s\n' system Mrows/s MB/s Mrows/s/core cpu_s peak_RSS p50_ms p99_ms
+  results=()
+  declare -A PVB
+  for th in $THREADS; do
+    pv_t=() pv_c=() pv_r=() dd_t=() dd_c=()
+    for ((r = 0; r < REPS; r++)); do
+      rm -rf "$work/pv/out" "$work/pv/ckpt" "$work/pv/progress.jsonl"
+      mkdir -p "$work/pv/out"
+      timed "$SPATE" run "$work/pv/q.sql" --threads "$th" \
+        --checkpoint "$work/pv/ckpt" --progress "$work/pv/progress.jsonl" \
+        --no-status || die "spate (pageview) failed at $th threads"
+      pv_t+=("$T") pv_c+=("$CPU") pv_r+=("$RSS")
+      nb=$(wc -l <"$work/pv/progress.jsonl")
+      [ "$nb" = "$PV_FILES" ] || die "spate (pageview) ran $nb batches, expected $PV_FILES"
+      in_rows=$(sed 's/"sources".*//' "$work/pv/progress.jsonl" |
+        grep -o '"numInputRows":[0-9]*' | awk -F: '{ s += $2 } END { print s + 0 }')
+      [ "$in_rows" = "$PV_ROWS" ] || die "spate (pageview) read $in_rows rows, expected $PV_ROWS"
+      # this rep's batch latencies, ms, sorted
+      grep -o '"triggerExecution":[0-9]*' "$work/pv/progress.jsonl" | cut -d: -f2 |
+        sort -n >"$work/pv/lat.$th.$r"
+      final_counts "$work"/pv/out/part-* >"$work/pv/got"
+      [ "$(awk '{ s += $2 } END { print s + 0 }' "$work/pv/got")" = "$PV_ROWS" ] ||
+        die "spate (pageview): the final counts do not sum to $PV_ROWS"
+      if [ "$SKIP_DUCKDB" != 1 ]; then
+        timed node bench/duckdb_query.mjs --threads "$th" --mode pageview \
+          --out "$work/pv/dd.json" --file "$root/$pv_dir/*.json" >"$work/dd.out" ||
+          die "DuckDB (pageview) failed at $th threads"
+        rec=$(tail -1 "$work/dd.out")
+        DD_VER=$(jfield duckdb_version "$rec")
+        dd_t+=("$(jfield query_s "$rec")")
+        dd_c+=("$(calc "printf \"%.2f\", $(jfield cpu_s "$rec")")")
+        final_counts "$work/pv/dd.json" >"$work/pv/want"
+        cmp -s "$work/pv/got" "$work/pv/want" || {
+          diff "$work/pv/got" "$work/pv/want" | head -6 >&2 || true
+          die "pageview at $th threads: spate's final counts differ from DuckDB's (diff above)"
+        }
+      fi
+    done
+    sp_s=$(best "${pv_t[@]}")
+    PVB[$th]=$sp_s
+    # the latencies of the best rep
+    bi=0
+    for ((r = 0; r < REPS; r++)); do [ "${pv_t[$r]}" = "$sp_s" ] && bi=$r; done
+    lat=$work/pv/lat.$th.$bi
+    n_lat=$(wc -l <"$lat")
+    p50=$(sed -n "$(((n_lat + 1) / 2))p" "$lat")
+    p99=$(sed -n "$(((n_lat * 99 + 99) / 100))p" "$lat")
+    rss=n/a
+    [ -n "$(most "${pv_r[@]}")" ] && rss="$(($(most "${pv_r[@]}") / 1024)) MB"
+    printf '%-22s %9s %7s %12s %8s %9s %7s %7s\n' "spate t=$th" \
+      "$(calc "printf \"%.2f\", $IN_ROWS / $sp_s / 1e6")" \
+      "$(calc "printf \"%.0f\", $IN_BYTES / $sp_s / 1e6")" \
+      "$(calc "printf \"%.2f\", $IN_ROWS / $sp_s / $th / 1e6")" \
+      "$(best "${pv_c[@]}")" "$rss" "$p50" "$p99"
+    ddfrag=null
+    if [ "$SKIP_DUCKDB" != 1 ]; then
+      dd_s=$(best "${dd_t[@]}")
+      printf '%-22s %9s %7s %12s %8s %9s\n' "DuckDB t=$th" \
+        "$(calc "printf \"%.2f\", $IN_ROWS / $dd_s / 1e6")" \
+        "$(calc "printf \"%.0f\", $IN_BYTES / $dd_s / 1e6")" \
+        "$(calc "printf \"%.2f\", $IN_ROWS / $dd_s / $th / 1e6")" \
+        "$(best "${dd_c[@]}")" n/a
+      echo "  spate ($PV_FILES micro-batches) / DuckDB (one query) at $th threads:" \
+        "$(calc "printf \"%.2f\", $dd_s / $sp_s")x; final counts equal on every rep" \
+        "($(wc -l <"$work/pv/got") URLs)"
+      ddfrag="{\"best_s\":$dd_s,\"times_s\":[$(jlist "${dd_t[@]}")],\"cpu_s\":[$(jlist "${dd_c[@]}")]}"
+    fi
+    frag="{\"threads\":$th,\"spate\":{\"best_s\":$sp_s,\"times_s\":[$(jlist "${pv_t[@]}")],"
+    frag+="\"cpu_s\":[$(jlist "${pv_c[@]}")],\"peak_rss_kb\":$(jnum "$(most "${pv_r[@]}")"),"
+    frag+="\"batches\":$PV_FILES,\"batch_ms_p50\":$p50,\"batch_ms_p99\":$p99,"
+    frag+="\"rows_per_s\":$(calc "printf \"%.0f\", $IN_ROWS / $sp_s")},\"duckdb\":$ddfrag}"
+    results+=("$frag")
+  done
+  first=${THREADS%% *}
+  last=${THREADS##* }
+  scaling=null
+  if [ "$first" != "$last" ]; then
+    scaling=$(calc "printf \"%.2f\", ${PVB[$first]} / ${PVB[$last]}")
+    echo "spate scaling $first -> $last threads: ${scaling}x"
+  fi
+  mkdir -p bench/results
+  out=$(record_file pageview)
+  rec="{\"workload\":\"pageview\",\"date\":\"$(date -u +%Y-%m-%dT%H:%M:%SZ)\","
+  rec+="\"commit\":\"$commit\",\"src_dirty\":$dirty,\"quick\":$([ "$QUICK" = 1 ] && echo true || echo false),"
+  rec+="\"machine\":$(machine_json),"
+  rec+="\"data\":{\"rows\":$PV_ROWS,\"urls\":$PV_URLS,\"files\":$PV_FILES,\"seed\":$SEED,\"bytes\":$IN_BYTES},"
+  rec+="\"reps\":$REPS,\"query\":\"$QUERY_TXT\",\"duckdb_version\":\"$DD_VER\","
+  rec+="\"runs\":[$(jlist "${results[@]}")],\"spate_scaling\":$scaling}"
+  printf '%s\n' "$rec" >>"$out"
+  echo "bench: appended to $out"
+fi
+
+# ---- idle: resident memory of a waiting `spate run` (bench/idle_rss.sh) -------
+if has idle; then
+  echo
+  echo "== workload idle: resident memory of spate run waiting for data"
+  IDLE_S=$([ "$QUICK" = 1 ] && echo 2 || echo 5) SPATE="$SPATE" bash bench/idle_rss.sh |
+    tee "$work/idle.out"
+  out=$(record_file idle)
+  rec="{\"workload\":\"idle\",\"date\":\"$(date -u +%Y-%m-%dT%H:%M:%SZ)\","
+  rec+="\"commit\":\"$commit\",\"src_dirty\":$dirty,\"machine\":$(machine_json),\"queries\":["
+  rec+=$(awk '{ split($2, q, "="); split($3, r, "="); split($4, h, "=");
+                printf "%s{\"query\":\"%s\",\"rss_kb\":%s,\"hwm_kb\":%s}", (NR > 1 ? "," : ""), q[2], r[2], h[2] }' \
+           "$work/idle.out")
+  rec+="]}"
+  mkdir -p bench/results
+  printf '%s\n' "$rec" >>"$out"
+  echo "bench: appended to $out"
 fi
 
 # The DStream API: the D-Streams paper's Grep and WordCount (100-byte
