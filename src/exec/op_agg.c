@@ -372,8 +372,11 @@ static void *commit_worker(void *arg)
     return NULL;
 }
 
-/* Commits in parallel when it pays: several threads, several partitions
- * and enough changed keys that writing them outweighs starting threads. */
+/* Commits the partitions in parallel. A commit is two fsyncs (the delta,
+ * its directory) plus the writing of the changed keys: with few changes
+ * it waits on the disk, and the partitions' fsyncs overlap on one thread
+ * each whatever --threads says (the latency of a small micro-batch); with
+ * many changes it is CPU work and takes at most --threads threads. */
 static int commit_parallel(sp_agg_op *op, int64_t version, sp_err *err)
 {
     uint64_t changes = 0;
@@ -382,8 +385,8 @@ static int commit_parallel(sp_agg_op *op, int64_t version, sp_err *err)
         sp_state_get_metrics(op->stores[p], &m);
         changes += m.n_updated + m.n_removed;
     }
-    int nt = SP_MIN(op->threads, op->n_parts);
-    if (nt < 2 || changes < 65536) {
+    int nt = changes < 65536 ? op->n_parts : SP_MIN(op->threads, op->n_parts);
+    if (nt < 2 || changes == 0) {
         for (int p = 0; p < op->n_parts; p++) {
             int rc = sp_state_commit(op->stores[p], version, err);
             if (rc) return rc;
