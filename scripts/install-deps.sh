@@ -2,10 +2,13 @@
 # Installs the Debian packages spate needs to build and test, only those
 # missing. Idempotent and quick when everything is present.
 #   scripts/install-deps.sh            build + test dependencies
-#   scripts/install-deps.sh bench      also node/npm and DuckDB for make bench
+#   scripts/install-deps.sh bench      also node/npm and DuckDB for make bench,
+#                                      and the JSON libraries bench/json_libs.sh
+#                                      compares spate's reader with
 set -euo pipefail
 want=(build-essential cmake pkg-config)
-[ "${1:-}" = bench ] && want+=(nodejs npm)
+[ "${1:-}" = bench ] && want+=(nodejs npm
+  libsimdjson-dev libyajl-dev libjansson-dev libjson-c-dev)
 
 missing=()
 for p in "${want[@]}"; do
