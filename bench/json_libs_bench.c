@@ -365,9 +365,9 @@ int main(int argc, char **argv)
     uint64_t n_events = 200000;
     int reps = 5;
     const char *file = NULL, *only = NULL, *json_out = NULL;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!v) usage();
+    if ((argc - 1) % 2 != 0) usage(); /* options all take a value */
+    for (int i = 1; i < argc; i += 2) {
+        const char *a = argv[i], *v = argv[i + 1];
         if (strcmp(a, "--events") == 0)
             n_events = strtoull(v, NULL, 10);
         else if (strcmp(a, "--file") == 0)
@@ -380,7 +380,6 @@ int main(int argc, char **argv)
             json_out = v;
         else
             usage();
-        i++;
     }
     if (n_events == 0 || reps < 1 || reps > MAX_REPS) usage();
 
