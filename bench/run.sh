@@ -17,13 +17,15 @@
 #   GEN=path       generator (default build/release/ysb_gen)
 #   KVGEN=path     hicard generator (default build/release/kv_gen)
 #   PVGEN=path     pageview generator (default build/release/pv_gen)
-#   WORKLOADS="stateless ysb ysbmem hicard pageview idle"  which workloads
+#   WORKLOADS="stateless ysb ysbmem hicard pageview latency idle"  which workloads
 #                  to run, in order
 #   KV_ROWS=N      hicard rows (default 5000000; QUICK=1: 500000)
 #   KV_KEYS=K      hicard distinct keys (default 1000000; QUICK=1: 100000)
 #   PV_ROWS=N      pageview rows (default 5000000; QUICK=1: 200000)
 #   PV_URLS=U      pageview distinct URLs, Zipf (default 100000; QUICK=1: 10000)
 #   PV_FILES=F     pageview files = micro-batches (default 50; QUICK=1: 10)
+#   LAT_ROWS=N     rows per micro-batch of the latency workload (default 1000)
+#   LAT_BATCHES=B  its micro-batches (default 200; QUICK=1: 50)
 #   TMPDIR         where outputs and checkpoints go (removed at exit)
 #   SKIP_DUCKDB=1  spate only (no ratio)
 #   CHECK_CONTENT=0  skip comparing the sorted outputs of spate and DuckDB
@@ -43,6 +45,8 @@
 #   pageview   the README's running count per URL, SELECT url, count(*)
 #              GROUP BY url, one file per micro-batch (update mode), with
 #              the batches' p50/p99 latency; DuckDB counts all files once
+#   latency    the pageview query on 1,000-row micro-batches: p50/p99/max
+#              batch time, spate only
 #   idle       resident memory of `spate run` waiting for data
 #              (bench/idle_rss.sh)
 set -euo pipefail
@@ -60,6 +64,7 @@ if [ "$QUICK" = 1 ]; then
   PV_ROWS=${PV_ROWS:-200000}
   PV_URLS=${PV_URLS:-10000}
   PV_FILES=${PV_FILES:-10}
+  LAT_BATCHES=${LAT_BATCHES:-50}
 else
   EVENTS=${EVENTS:-4000000}
   REPS=${REPS:-5}
@@ -69,8 +74,10 @@ else
   PV_ROWS=${PV_ROWS:-5000000}
   PV_URLS=${PV_URLS:-100000}
   PV_FILES=${PV_FILES:-50}
+  LAT_BATCHES=${LAT_BATCHES:-200}
 fi
-WORKLOADS=${WORKLOADS:-stateless ysb ysbmem hicard pageview idle}
+LAT_ROWS=${LAT_ROWS:-1000}
+WORKLOADS=${WORKLOADS:-stateless ysb ysbmem hicard pageview latency idle}
 has() { case " $WORKLOADS " in *" $1 "*) return 0 ;; esac; return 1; }
 SEED=${SEED:-42}
 NPROC=$(nproc)
@@ -92,11 +99,11 @@ die() { echo "bench: FAILED: $*" >&2; exit 1; }
 if has hicard; then
   [ -x "$KVGEN" ] || die "$KVGEN not found: build it first (make build)"
 fi
-if has pageview; then
+if has pageview || has latency; then
   [ -x "$PVGEN" ] || die "$PVGEN not found: build it first (make build)"
 fi
 for w in $WORKLOADS; do
-  case $w in stateless | ysb | ysbmem | hicard | pageview | idle) ;; *) die "unknown workload $w" ;; esac
+  case $w in stateless | ysb | ysbmem | hicard | pageview | latency | idle) ;; *) die "unknown workload $w" ;; esac
 done
 # ysbmem runs spate alone: DuckDB is needed only by the file workloads.
 if [ "$SKIP_DUCKDB" != 1 ] && { has stateless || has ysb || has hicard || has pageview; }; then
@@ -832,6 +839,60 @@ EOF
   rec+="\"data\":{\"rows\":$PV_ROWS,\"urls\":$PV_URLS,\"files\":$PV_FILES,\"seed\":$SEED,\"bytes\":$IN_BYTES},"
   rec+="\"reps\":$REPS,\"query\":\"$QUERY_TXT\",\"duckdb_version\":\"$DD_VER\","
   rec+="\"runs\":[$(jlist "${results[@]}")],\"spate_scaling\":$scaling}"
+  printf '%s\n' "$rec" >>"$out"
+  echo "bench: appended to $out"
+fi
+
+# ---- latency: small micro-batches end to end (issue #6: p99 under 5 ms) -------
+# The pageview query on LAT_BATCHES files of LAT_ROWS rows each (pv_gen), one
+# file per batch: every batch reads, aggregates, commits its state, writes
+# and fsyncs its sink part and manifest, and writes its offsets and commit
+# logs. spate only; the batches' triggerExecution (progress records) gives
+# p50/p99/max.
+if has latency; then
+  echo
+  echo "== workload latency: $LAT_ROWS-row micro-batches of SELECT url, count(*) AS views FROM pv GROUP BY url"
+  lat_rows_all=$((LAT_ROWS * LAT_BATCHES))
+  lat_dir=bench/data/pv-$lat_rows_all-u10000-f$LAT_BATCHES-s$SEED
+  want="rows=$lat_rows_all urls=10000 files=$LAT_BATCHES seed=$SEED"
+  if [ ! -d "$lat_dir" ] || [ "$(head -1 "$lat_dir.meta" 2>/dev/null)" != "$want" ]; then
+    rm -rf "$lat_dir" "$lat_dir.meta"
+    "$PVGEN" --quiet --urls 10000 --files "$LAT_BATCHES" "$lat_dir" "$lat_rows_all" "$SEED"
+    echo "$want" >"$lat_dir.meta"
+  fi
+  mkdir -p "$work/lat"
+  cat >"$work/lat/q.sql" <<EOF
+CREATE SOURCE pv (ts BIGINT, user_id VARCHAR, url VARCHAR, event_type VARCHAR)
+  WITH (connector = 'file', path = '$root/$lat_dir', format = 'json',
+        max_files_per_trigger = 1);
+CREATE SINK out WITH (connector = 'file', path = '$work/lat/out', format = 'json',
+                      output_mode = 'update') AS
+SELECT url, count(*) AS views FROM pv GROUP BY url;
+SET trigger = available_now;
+EOF
+  printf '\n%-22s %8s %8s %8s %8s\n' system batches p50_ms p99_ms max_ms
+  results=()
+  for th in $THREADS; do
+    rm -rf "$work/lat/out" "$work/lat/ckpt" "$work/lat/progress.jsonl"
+    mkdir -p "$work/lat/out"
+    "$SPATE" run "$work/lat/q.sql" --threads "$th" --checkpoint "$work/lat/ckpt" \
+      --progress "$work/lat/progress.jsonl" --no-status ||
+      die "spate (latency) failed at $th threads"
+    nb=$(wc -l <"$work/lat/progress.jsonl")
+    [ "$nb" = "$LAT_BATCHES" ] || die "spate (latency) ran $nb batches, expected $LAT_BATCHES"
+    grep -o '"triggerExecution":[0-9]*' "$work/lat/progress.jsonl" | cut -d: -f2 |
+      sort -n >"$work/lat/ms"
+    p50=$(sed -n "$(((nb + 1) / 2))p" "$work/lat/ms")
+    p99=$(sed -n "$(((nb * 99 + 99) / 100))p" "$work/lat/ms")
+    mx=$(tail -1 "$work/lat/ms")
+    printf '%-22s %8s %8s %8s %8s\n' "spate t=$th" "$nb" "$p50" "$p99" "$mx"
+    results+=("{\"threads\":$th,\"batches\":$nb,\"p50_ms\":$p50,\"p99_ms\":$p99,\"max_ms\":$mx}")
+  done
+  mkdir -p bench/results
+  out=$(record_file latency)
+  rec="{\"workload\":\"latency\",\"date\":\"$(date -u +%Y-%m-%dT%H:%M:%SZ)\","
+  rec+="\"commit\":\"$commit\",\"src_dirty\":$dirty,\"machine\":$(machine_json),"
+  rec+="\"rows_per_batch\":$LAT_ROWS,\"runs\":[$(jlist "${results[@]}")]}"
   printf '%s\n' "$rec" >>"$out"
   echo "bench: appended to $out"
 fi
