@@ -240,6 +240,21 @@ int sp_agg_partition_run(sp_agg_op *op, int p, sp_agg_partial **partials,
                          int n_partials, int64_t watermark_us,
                          sp_agg_emit_fn emit, void *ud, sp_agg_stats *stats,
                          sp_err *err);
+/* Whether a partition whose sp_agg_partition_run failed may run again
+ * after sp_agg_partition_reset: true when the run only reads the partials
+ * (fixed-size aggregate states, deduplication), so they are still the
+ * partition's whole input (its lineage); false for variable-size states
+ * (spec->n_var) and session windows, whose merge moves objects out of the
+ * partials. */
+bool sp_agg_partition_retryable(const sp_agg_op *op);
+/* Drops partition p's uncommitted changes: its store reloads the committed
+ * version (sp_state_abort; a no-op when nothing changed). Together with
+ * retryable partials this undoes a failed sp_agg_partition_run, so it can
+ * run again with the same partials. No other call on partition p may run
+ * meanwhile; other partitions may. 0, or the store's error (SP_ENOMEM,
+ * SP_EIO, SP_ECORRUPT), after which partition p's state is unknown and the
+ * batch must not commit. */
+int sp_agg_partition_reset(sp_agg_op *op, int p, sp_err *err);
 /* Commits every partition's state as `version`, then starts maintenance
  * (snapshots, file cleanup) on a background thread. With threads > 1 (see
  * sp_agg_op_set_threads) and many changes, partitions commit in parallel. */

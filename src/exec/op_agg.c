@@ -628,6 +628,21 @@ static int partial_slice(sp_agg_partial *pa, int n_parts, int q,
     return 0;
 }
 
+bool sp_agg_partition_retryable(const sp_agg_op *op)
+{
+    const sp_agg_spec *s = op->spec;
+    /* dedup reads its partials' row buffers; fixed-size states are merged
+     * from the partial's value into the store's (sp_agg_merge reads src) */
+    if (s->dedup) return true;
+    return s->n_var == 0 && !(s->window_key >= 0 && s->window.session);
+}
+
+int sp_agg_partition_reset(sp_agg_op *op, int p, sp_err *err)
+{
+    SP_ASSERT(p >= 0 && p < op->n_parts);
+    return sp_state_abort(op->stores[p], err);
+}
+
 int sp_agg_partition_run(sp_agg_op *op, int p, sp_agg_partial **partials,
                          int n_partials, int64_t watermark_us,
                          sp_agg_emit_fn emit_fn, void *ud, sp_agg_stats *st,
