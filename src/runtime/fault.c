@@ -6,6 +6,9 @@
  *   fail:<batch>:<task>[:<times>]   the first <times> (default 1) attempts
  *                                   of the task fail with "injected task
  *                                   fault"
+ *   failafter:<batch>:p<N>[:<times>]  the same for partition task N, after
+ *                                   it merged into its state store and
+ *                                   wrote its rows (partition tasks only)
  *   slow:<batch>:<task>:<ms>        attempt 0 of the task first waits <ms>
  *                                   (a straggler; it stops waiting when
  *                                   another attempt won)
@@ -15,10 +18,12 @@
  *
  * Where they fire (query.c): a split task's failure after the attempt did
  * its work, so its sink part or partial exists and must be discarded -- the
- * case a retry must not duplicate; a partition task's before the attempt
- * touches its state store partition, the only point where it may be run
- * again. Without the variable a check costs a load and a branch per task
- * attempt (not per row).
+ * case a retry must not duplicate; a partition task's `fail` before the
+ * attempt touches its state store partition, `failafter` once it changed
+ * the store and wrote its sink part -- the case where the store must be
+ * rolled back before a retry (or, when it cannot be, the batch fails).
+ * Without the variable a check costs a load and a branch per task attempt
+ * (not per row).
  */
 #include "runtime/runtime.h"
 
@@ -28,8 +33,10 @@
 
 #define MAX_FAULTS 16
 
+typedef enum kind { K_FAIL, K_FAIL_AFTER, K_SLOW } kind;
+
 typedef struct fault {
-    bool slow;     /* slow, else fail */
+    kind kind;
     int64_t batch; /* -1 = any */
     bool partition;
     int task;
@@ -58,13 +65,16 @@ static const char *parse_one(const char **p, fault *f)
 {
     const char *s = *p;
     if (!strncmp(s, "fail:", 5)) {
-        f->slow = false;
+        f->kind = K_FAIL;
         s += 5;
+    } else if (!strncmp(s, "failafter:", 10)) {
+        f->kind = K_FAIL_AFTER;
+        s += 10;
     } else if (!strncmp(s, "slow:", 5)) {
-        f->slow = true;
+        f->kind = K_SLOW;
         s += 5;
     } else {
-        return "each fault starts with fail: or slow:";
+        return "each fault starts with fail:, failafter: or slow:";
     }
     if (*s == '*') {
         f->batch = -1;
@@ -78,11 +88,14 @@ static const char *parse_one(const char **p, fault *f)
     int64_t t;
     if (!num(&s, &t) || t > 1 << 20) return "expected a task number or p<N>";
     f->task = (int)t;
+    if (f->kind == K_FAIL_AFTER && !f->partition)
+        return "failafter is for partition tasks (p<N>); a split task's "
+               "fail already strikes after its work";
     f->n = 1;
     if (*s == ':') {
         s++;
         if (!num(&s, &f->n)) return "expected a number after the task";
-    } else if (f->slow) {
+    } else if (f->kind == K_SLOW) {
         return "slow needs a duration in ms: slow:<batch>:<task>:<ms>";
     }
     if (*s && *s != ',') return "unexpected text after a fault";
@@ -113,17 +126,18 @@ int sp_task_fault_init(sp_err *err)
     pthread_once(&g_once, parse);
     if (!g_bad) return 0;
     sp_err_set(err, SP_EINVAL, "bad SPATE_TASK_FAULT '%s': %s", g_text, g_bad);
-    sp_err_hint(err, "SPATE_TASK_FAULT=fail:<batch>:<task>[:<times>] or "
+    sp_err_hint(err, "SPATE_TASK_FAULT=fail:<batch>:<task>[:<times>], "
+                     "failafter:<batch>:p<N>[:<times>] or "
                      "slow:<batch>:<task>:<ms>, comma-separated; <batch> may "
                      "be '*', <task> p<N> for a partition task");
     return SP_EINVAL;
 }
 
-static const fault *find(int64_t batch, bool partition, int task, bool slow)
+static const fault *find(int64_t batch, bool partition, int task, kind k)
 {
     for (int i = 0; i < g_n; i++) {
         const fault *f = &g_faults[i];
-        if (f->slow == slow && f->partition == partition && f->task == task &&
+        if (f->kind == k && f->partition == partition && f->task == task &&
             (f->batch < 0 || f->batch == batch))
             return f;
     }
@@ -131,20 +145,21 @@ static const fault *find(int64_t batch, bool partition, int task, bool slow)
 }
 
 int sp_task_fault_fail(int64_t batch, bool partition, int task, int attempt,
-                       sp_err *err)
+                       bool after, sp_err *err)
 {
     if (!g_n) return 0;
-    const fault *f = find(batch, partition, task, false);
+    const fault *f =
+        find(batch, partition, task, after ? K_FAIL_AFTER : K_FAIL);
     if (!f || attempt >= f->n) return 0;
     return sp_err_set(err, SP_EINTERNAL,
-                      "injected task fault (SPATE_TASK_FAULT, attempt %d)",
-                      attempt);
+                      "injected task fault (SPATE_TASK_FAULT%s, attempt %d)",
+                      after ? " failafter" : "", attempt);
 }
 
 int sp_task_fault_slow(int64_t batch, bool partition, const sp_task_attempt *a)
 {
     if (!g_n || a->attempt > 0) return 0;
-    const fault *f = find(batch, partition, a->task, true);
+    const fault *f = find(batch, partition, a->task, K_SLOW);
     if (!f) return 0;
     int64_t until = sp_clock_mono_us() + f->n * 1000;
     while (sp_clock_mono_us() < until) {

@@ -535,7 +535,8 @@ static int run_split(void *ud, sp_task_attempt *a, sp_err *err)
     a->no_retry = recurs(rc);
     /* an injected failure after the work: the output exists and must go */
     if (!rc)
-        rc = sp_task_fault_fail(j->batch_id, false, a->task, a->attempt, err);
+        rc = sp_task_fault_fail(j->batch_id, false, a->task, a->attempt, false,
+                                err);
     return rc;
 }
 
@@ -701,16 +702,23 @@ static void write_progress(query *q, FILE *f, int64_t batch_id, int64_t ts_us,
  * for ORDER BY / LIMIT, into a buffer of its attempt).
  *
  * Retries and speculation: an attempt changes its partition's store in
- * place and, for variable-size aggregates and session windows, moves
- * states out of the partials. Two attempts at once would corrupt the store,
- * and an attempt that failed half way cannot be undone (the store has no
- * rollback of one partition to the batch's start short of reloading it, and
- * the partials are consumed). So: never speculated (no_speculation), and a
- * failed attempt is retried only when it failed before touching the store
- * or the partials (opening its sink part, an injected fault); a failure
- * inside the merge is fatal to the batch, which stops the query with the
- * store uncommitted -- the checkpoint still holds version N - 1, and a
- * restart runs batch N again from its recorded offsets.
+ * place, so two attempts at once would corrupt it: partition tasks are
+ * never speculated (no_speculation). A failed attempt is undone and run
+ * again when its input is intact:
+ *
+ *   - fixed-size aggregates and deduplication only read the partials (the
+ *     task's lineage), and the store can drop the attempt's changes by
+ *     reloading its committed version (sp_agg_partition_reset): the failed
+ *     attempt resets its partition before it returns, so the retry starts
+ *     from version N - 1 with the same partials; its sink part is aborted
+ *     by discard and the retry writes a fresh one;
+ *   - variable-size aggregates and session windows move states out of the
+ *     partials, which then no longer hold the input: such an attempt is
+ *     retried only when it failed before the merge (opening its sink part,
+ *     an injected fault); a failure in the merge is fatal to the batch,
+ *     which stops the query with the store uncommitted -- the checkpoint
+ *     still holds version N - 1, and a restart runs batch N again from its
+ *     recorded offsets (as after any failure the retries cannot cure).
  */
 
 /* What one attempt of a partition task produced. */
@@ -727,7 +735,8 @@ typedef struct part_job {
     sp_agg_partial **partials;
     int n_partials;
     int64_t watermark_us;
-    bool collect; /* ORDER BY / LIMIT: gather rows, sort, then write */
+    bool collect;   /* ORDER BY / LIMIT: gather rows, sort, then write */
+    bool retryable; /* a failed attempt can be undone (see above) */
 } part_job;
 
 typedef struct part_emit {
@@ -763,27 +772,55 @@ static int run_partition(void *ud, sp_task_attempt *a, sp_err *err)
     if (!o) return sp_err_set(err, SP_ENOMEM, "out of memory");
     sp_buf_init(&o->collect);
     a->out = o;
-    /* up to the merge nothing shared has changed: a failure is retried */
+    /* up to the merge nothing shared has changed */
     int rc = sp_task_fault_slow(j->batch_id, true, a);
-    if (!rc) rc = sp_task_fault_fail(j->batch_id, true, p, a->attempt, err);
+    if (!rc)
+        rc = sp_task_fault_fail(j->batch_id, true, p, a->attempt, false, err);
     if (!rc && !j->collect)
         rc = q->spec->sink_vt->part_open(q->sink, j->batch_id, p, a->attempt,
                                          &o->part, err);
-    if (rc) return rc;
-    part_emit pe = {q, o->part, j->collect ? &o->collect : NULL, 0};
-    rc =
-        sp_agg_partition_run(q->agg, p, j->partials, j->n_partials,
-                             j->watermark_us, emit_partition, &pe, &o->st, err);
-    o->collected = pe.n;
-    if (rc && recurs(rc)) {
-        a->no_retry = true;
-    } else if (rc) {
+    bool merged = false;
+    if (!rc) {
+        part_emit pe = {q, o->part, j->collect ? &o->collect : NULL, 0};
+        merged = true;
+        rc = sp_agg_partition_run(q->agg, p, j->partials, j->n_partials,
+                                  j->watermark_us, emit_partition, &pe, &o->st,
+                                  err);
+        o->collected = pe.n;
+        /* an injected failure once the store changed */
+        if (!rc)
+            rc =
+                sp_task_fault_fail(j->batch_id, true, p, a->attempt, true, err);
+    }
+    if (!rc || !merged) return rc;
+    if (recurs(rc)) {
+        a->no_retry = true; /* the batch fails: no need to undo */
+        return rc;
+    }
+    if (!j->retryable) {
         a->fatal = true; /* the store and the partials may have changed */
         if (!err->hint[0])
-            sp_err_hint(err, "a partition task changes its state in place, "
-                             "so it is not run again within the batch; the "
-                             "query stops with the state of the last "
-                             "committed batch, and a new run with the same "
+            sp_err_hint(err, "a partition task of this query (variable-size "
+                             "aggregates or session windows) consumes its "
+                             "input as it merges, so it is not run again "
+                             "within the batch; the query stops with the "
+                             "state of the last committed batch, and a new "
+                             "run with the same checkpoint re-runs this "
+                             "batch");
+        return rc;
+    }
+    /* Undo the attempt before the scheduler may start the next one: the
+     * partition's store goes back to version N - 1 (the sink part is
+     * aborted by discard_partition). */
+    sp_err re;
+    sp_err_clear(&re);
+    if (sp_agg_partition_reset(q->agg, p, &re)) {
+        a->fatal = true;
+        sp_err_detail(err, "rolling state partition %d back failed: %s", p,
+                      re.msg);
+        if (!err->hint[0])
+            sp_err_hint(err, "the query stops with the state of the last "
+                             "committed batch; a new run with the same "
                              "checkpoint re-runs this batch");
     }
     return rc;
@@ -965,7 +1002,13 @@ static int run_batch(query *q, sp_pool *pool, const sp_run_opts *o,
          * splits' partial groups into its state store and emits by mode;
          * then the state commits as version batch_id */
         bool sorted = q->spec->agg->n_order > 0 || q->spec->agg->limit >= 0;
-        part_job pj = {q, batch_id, partials, n, wm_now, sorted};
+        part_job pj = {.q = q,
+                       .batch_id = batch_id,
+                       .partials = partials,
+                       .n_partials = n,
+                       .watermark_us = wm_now,
+                       .collect = sorted,
+                       .retryable = sp_agg_partition_retryable(q->agg)};
         part_out **pouts = sp_calloc((size_t)n_parts + 1, sizeof *pouts);
         if (!rc && !pouts) rc = sp_err_set(err, SP_ENOMEM, "out of memory");
         /* the previous batch's state maintenance ran during the reading */

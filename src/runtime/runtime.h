@@ -198,7 +198,8 @@ int sp_sched_run(sp_pool *pool, int threads, const sp_sched_conf *c,
                  sp_sched_job *j, sp_sched_stats *st, sp_err *err);
 
 /* ---- injected task faults (fault.c, test-only) --------------------------
- * SPATE_TASK_FAULT=fail:<batch>:<task>[:<times>] | slow:<batch>:<task>:<ms>
+ * SPATE_TASK_FAULT=fail:<batch>:<task>[:<times>] |
+ * failafter:<batch>:p<N>[:<times>] | slow:<batch>:<task>:<ms>
  * (comma-separated; <batch> may be '*'; <task> is a split task's number or
  * p<N> for partition task N). See fault.c. */
 
@@ -206,9 +207,10 @@ int sp_sched_run(sp_pool *pool, int threads, const sp_sched_conf *c,
 int sp_task_fault_init(sp_err *err);
 /* SP_EINTERNAL with "injected task fault" in err when this attempt of the
  * task is to fail, else 0. `partition`: a partition task, else a split
- * task. */
+ * task. `after`: the check after a partition task's work (failafter),
+ * else the one of fail. */
 int sp_task_fault_fail(int64_t batch, bool partition, int task, int attempt,
-                       sp_err *err);
+                       bool after, sp_err *err);
 /* Delays attempt 0 of the task when asked; SP_ESTOPPED if another attempt
  * won meanwhile, else 0. */
 int sp_task_fault_slow(int64_t batch, bool partition, const sp_task_attempt *a);

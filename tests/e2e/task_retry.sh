@@ -2,10 +2,13 @@
 # Task retries through the CLI (test-only SPATE_TASK_FAULT): a split task or
 # a partition task that fails is run again, and the output equals a run
 # without faults -- rows neither lost nor written twice -- while the
-# progress record counts the failed attempts and retries. A task failing
-# spate.task.maxFailures times stops the query with an error naming the
-# task, the batch and the cause, and a rerun without the fault finishes
-# with the right output.
+# progress record counts the failed attempts and retries. A partition task
+# that fails after it changed its state store is run again when the store
+# can be rolled back (fixed-size states, dedup), and the committed state is
+# right for the next batch; with variable-size states it stops the query. A
+# task failing spate.task.maxFailures times stops the query with an error
+# naming the task, the batch and the cause, and a rerun without the fault
+# finishes with the right output.
 . "$(dirname "$0")/lib.sh"
 
 mkdir in
@@ -70,6 +73,75 @@ check "stateful: batch 1 records four failed attempts" \
 check "stateful: the state counts every row once" \
   grep -q '"numRowsTotal":3,' <(sed -n 2p s2.jsonl)
 
+# -- partition tasks fail after they merged into their state store and
+# wrote their rows (failafter): count/sum keep fixed-size states and only
+# read the partials, so the store of each partition is rolled back to the
+# last committed version and the task runs again, writing a new part
+run s6 stateful.sql 'SPATE_TASK_FAULT=failafter:1:p0,failafter:1:p1,failafter:1:p2'; rc=$?
+check "after the merge: the failing partition tasks are retried (exit $rc)" test $rc = 0
+check "after the merge: output identical to the run without faults" cmp -s ref-stateful.rows <(rows s6)
+check "after the merge: batch 1 records three failed attempts and retries" \
+  grep -q '"batchId":1,.*"tasks":{"total":5,"attempts":8,"failed":3,"retries":3,' s6.jsonl
+check "after the merge: the state counts every group once" \
+  grep -q '"numRowsTotal":3,"numRowsUpdated":3,' <(sed -n 2p s6.jsonl)
+check "after the merge: only the retries' parts are listed" \
+  bash -c "! grep -o '\"path\":\"[^\"]*\"' s6/_spate_log/1 | grep -v -- '-a1.json'"
+check "after the merge: every part file on disk is in the manifest" test "$(on_disk s6)" = "$(listed s6)"
+# the committed state is right: a later run merges a new batch into it
+for f in 5 6; do
+  for r in 1 2 3; do printf '{"k":"k%d","v":%d}\n' $((r % 3)) $((f * 100 + r)); done > more-$f.json
+done
+more() { # more NAME: adds two files to NAME's input and runs NAME again
+  cp more-5.json more-6.json "$1-in/"
+  "$SPATE" run "$1.sql" --threads 2 --checkpoint "$1-ck" > /dev/null 2>&1
+}
+for name in ref-restart s7; do
+  mkdir "$name-in"; cp in/*.json "$name-in/"
+  sed "s#path = 'in'#path = '$name-in'#" stateful.sql > "$name-src.sql"
+done
+run ref-restart ref-restart-src.sql
+run s7 s7-src.sql 'SPATE_TASK_FAULT=failafter:1:p0:3,failafter:1:p1:3,failafter:1:p2:3'; rc=$?
+check "restart: three failures after the merge are retried (exit $rc)" test $rc = 0
+more ref-restart; more s7; rc=$?
+check "restart: the next run finishes (exit $rc)" test $rc = 0
+check "restart: a third batch was committed" test -f s7/_spate_log/2
+check "restart: output identical to the run without faults" cmp -s <(rows ref-restart) <(rows s7)
+
+# -- deduplication reads its partials too: retried the same way
+cat > dedup.sql <<'SQL'
+CREATE SOURCE s (k VARCHAR, v BIGINT) WITH (connector = 'file', path = 'in',
+                                           max_files_per_trigger = 2);
+CREATE SINK out WITH (connector = 'file', path = 'OUT') AS
+SELECT DISTINCT ON (k, v % 7) k, v FROM s;
+SET trigger = available_now;
+SET shuffle_partitions = 3;
+SQL
+run ref-dedup dedup.sql
+run s8 dedup.sql 'SPATE_TASK_FAULT=failafter:*:p0:2,failafter:*:p1:2,failafter:*:p2:2'; rc=$?
+check "dedup: failures after the merge are retried (exit $rc)" test $rc = 0
+check "dedup: output identical to the run without faults" cmp -s <(rows ref-dedup) <(rows s8)
+check "dedup: the reference has rows" test -s ref-dedup/_spate_log/1
+
+# -- variable-size states move out of the partials as they merge: such a
+# task cannot be run again, the query stops, and a rerun recovers
+cat > var.sql <<'SQL'
+CREATE SOURCE s (k VARCHAR, v BIGINT) WITH (connector = 'file', path = 'in',
+                                           max_files_per_trigger = 2);
+CREATE SINK out WITH (connector = 'file', path = 'OUT', output_mode = 'update') AS
+SELECT k, count(DISTINCT v % 4) AS d, max(CAST(v AS VARCHAR)) AS m FROM s GROUP BY k;
+SET trigger = available_now;
+SET shuffle_partitions = 3;
+SQL
+run ref-var var.sql
+run s9 var.sql 'SPATE_TASK_FAULT=failafter:1:p0,failafter:1:p1,failafter:1:p2'; rc=$?
+check "variable-size: a failure after the merge stops the query (exit $rc)" test $rc = 1
+check "variable-size: the error says the task cannot be run again" \
+  grep -q '^error: task [0-2] of batch 1 of query out (state partitions) failed and cannot be run again: injected task fault' s9.err
+check "variable-size: batch 1 was not committed" test ! -f s9-ck/out/commits/1 -a ! -f s9/_spate_log/1
+"$SPATE" run s9.sql --threads 2 --checkpoint s9-ck > s9b.out 2> s9b.err; rc=$?
+check "variable-size: a rerun finishes (exit $rc)" test $rc = 0
+check "variable-size: output identical to the run without faults" cmp -s <(rows ref-var) <(rows s9)
+
 # -- a split task fails maxFailures (4) times: the query stops, naming it
 run s3 stateless.sql SPATE_TASK_FAULT=fail:1:1:4; rc=$?
 check "exhausted: the query stops (exit $rc)" test $rc = 1
@@ -99,4 +171,7 @@ sed 's/OUT/s5/' stateless.sql > s5.sql
 SPATE_TASK_FAULT=explode:1 "$SPATE" run s5.sql > /dev/null 2> s5.err; rc=$?
 check "a malformed SPATE_TASK_FAULT is refused (exit $rc)" \
   bash -c "test $rc = 1 && grep -q \"bad SPATE_TASK_FAULT 'explode:1'\" s5.err"
+SPATE_TASK_FAULT=failafter:1:0 "$SPATE" run s5.sql > /dev/null 2> s5b.err; rc=$?
+check "failafter is refused for a split task (exit $rc)" \
+  bash -c "test $rc = 1 && grep -q 'failafter is for partition tasks' s5b.err"
 finish
