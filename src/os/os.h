@@ -23,6 +23,10 @@ int sp_os_write_atomic(const char *path, const void *data, size_t len,
 int sp_os_read_file(const char *path, char **out, size_t *len, sp_err *err);
 /* fsyncs a directory. */
 int sp_os_fsync_dir(const char *path, sp_err *err);
+/* fsyncs an open file written in place (a sink's data file); `path` names
+ * it in the error: SP_ENOSPC (with the hint to free space) or SP_EIO. A
+ * durable write for the test-only SPATE_FAIL_WRITE (posix.c). */
+int sp_os_fsync_file(int fd, const char *path, sp_err *err);
 bool sp_os_exists(const char *path);
 bool sp_os_is_dir(const char *path);
 /* Size of a regular file, -1 if it cannot be stat'ed. */

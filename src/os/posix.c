@@ -7,6 +7,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -58,16 +60,27 @@ static int write_atomic(const char *path, const void *data, size_t len,
 
 /* Test-only fault injection: SPATE_FAIL_WRITE=<n> makes the n-th durable
  * write of the process fail with ENOSPC (n = 1 is the first), as a full
- * disk would, after its temporary file was created. */
-static int injected_failure(void)
+ * disk would: an atomic write after its temporary file was created, or the
+ * fsync of a file written in place (sp_os_fsync_file: a sink's data file).
+ * Durable writes may run on several threads at once (sink parts close on
+ * the workers), so the countdown is atomic and exactly one write fails. */
+static pthread_once_t g_fail_once = PTHREAD_ONCE_INIT;
+static _Atomic int g_countdown = -1;
+
+static void fail_init(void)
 {
-    static int countdown = -2;
-    if (countdown == -2) {
-        const char *v = getenv("SPATE_FAIL_WRITE");
-        countdown = v && *v ? atoi(v) : -1;
-    }
-    if (countdown <= 0) return 0;
-    return --countdown == 0;
+    const char *v = getenv("SPATE_FAIL_WRITE");
+    atomic_store(&g_countdown, v && *v ? atoi(v) : -1);
+}
+
+static bool injected_failure(void)
+{
+    pthread_once(&g_fail_once, fail_init);
+    int c = atomic_load(&g_countdown);
+    while (c > 0)
+        if (atomic_compare_exchange_weak(&g_countdown, &c, c - 1))
+            return c == 1;
+    return false;
 }
 
 /* Adds what to do when a write failed because the disk is full. */
@@ -87,6 +100,14 @@ int sp_os_write_atomic(const char *path, const void *data, size_t len,
 {
     int rc = write_atomic(path, data, len, err);
     return rc ? full_disk(err, path) : 0;
+}
+
+int sp_os_fsync_file(int fd, const char *path, sp_err *err)
+{
+    int e = injected_failure() ? ENOSPC : fsync(fd) == 0 ? 0 : errno;
+    if (!e) return 0;
+    sp_err_sys(err, io_code(e), e, "cannot flush %s", path);
+    return full_disk(err, path);
 }
 
 static int write_atomic(const char *path, const void *data, size_t len,
