@@ -127,6 +127,15 @@ typedef struct sp_sink_vtab {
     int (*part_open)(sp_sink *s, int64_t batch_id, int part, int attempt,
                      void **out, sp_err *err);
     int (*part_write)(sp_sink *s, void *part, const sp_batch *b, sp_err *err);
+    /* Ends a part whose task attempt succeeded, on the worker thread that
+     * wrote it: whatever the part wrote becomes durable (the file sink
+     * flushes and fsyncs its file), so that commit only has to publish,
+     * and the parts of a batch get there in parallel. Nothing is written
+     * to a part after it; commit or abort follows (a losing attempt's
+     * closed part is still aborted). An error fails the attempt (it is
+     * then aborted, and the task may run again). Optional: NULL, or a part
+     * not closed, and commit does the same. */
+    int (*part_close)(sp_sink *s, void *part, sp_err *err);
     /* Commits a batch from its parts (in split order) and frees them. */
     int (*commit)(sp_sink *s, int64_t batch_id, void **parts, int n_parts,
                   sp_err *err);

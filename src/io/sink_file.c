@@ -10,10 +10,14 @@
  *   path/_spate_log/<batch>                checked file: the data files of
  *                                          the committed batch
  *
- * Data files are fsynced when their part closes (in parallel on the worker
- * threads); the manifest entry is written last, atomically. A reader that
- * honours the manifest (spate's file source does not read '_' names; use
- * the manifest) sees each committed batch exactly once: files of a batch
+ * Data files are made durable when their part closes: part_close, called
+ * by the runtime at the end of each successful task attempt on its worker
+ * thread, flushes the buffer, fsyncs the file and closes it, so the files
+ * of a batch are synced in parallel and commit only fsyncs the directory
+ * and writes the manifest entry, last and atomically (a part that was not
+ * closed -- a caller without part_close -- is synced by commit). A reader
+ * that honours the manifest (spate's file source does not read '_' names;
+ * use the manifest) sees each committed batch exactly once: files of a batch
  * that crashed before its manifest entry are not listed, and a re-run of
  * the batch writes new files under a new run id instead of touching them.
  * Within a run, two attempts of one task (a retry, a speculative copy) may
@@ -51,12 +55,15 @@ struct sp_sink {
 };
 
 typedef struct file_part {
-    char *path; /* NULL until the first row */
-    char *rel;  /* name relative to dir */
-    int fd;
+    char *path;  /* the file's path */
+    char *rel;   /* name relative to dir */
+    int fd;      /* -1 until the first flush, and again once closed */
+    bool closed; /* part_close: the file (if any) is durable */
     sp_buf buf;
     uint64_t rows, bytes;
 } file_part;
+
+#define FLUSH_AT (1u << 20) /* a part writes its buffer at this size */
 
 static void file_sink_close(sp_sink *s);
 
@@ -139,21 +146,34 @@ static int fsink_part_open(sp_sink *s, int64_t batch_id, int part, int attempt,
     return 0;
 }
 
+/* An I/O error of a data file; a full disk says what to do. */
+static int io_error(sp_sink *s, sp_err *err, int e, const char *what,
+                    const char *path)
+{
+    bool full = e == ENOSPC || e == EDQUOT;
+    sp_err_sys(err, full ? SP_ENOSPC : SP_EIO, e, "sink %s: cannot %s %s",
+               s->name, what, path);
+    if (full)
+        sp_err_hint(err,
+                    "free space on the file system that holds %s; what was "
+                    "committed is intact: run the query again to continue "
+                    "where it stopped",
+                    s->dir);
+    return err->code;
+}
+
 static int flush_part(sp_sink *s, file_part *p, sp_err *err)
 {
     if (p->fd < 0) {
         p->fd = open(p->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        if (p->fd < 0)
-            return sp_err_sys(err, errno == ENOSPC ? SP_ENOSPC : SP_EIO, errno,
-                              "sink %s: cannot create %s", s->name, p->path);
+        if (p->fd < 0) return io_error(s, err, errno, "create", p->path);
     }
     size_t off = 0;
     while (off < p->buf.len) {
         ssize_t w = write(p->fd, p->buf.data + off, p->buf.len - off);
         if (w < 0) {
             if (errno == EINTR) continue;
-            return sp_err_sys(err, errno == ENOSPC ? SP_ENOSPC : SP_EIO, errno,
-                              "sink %s: cannot write %s", s->name, p->path);
+            return io_error(s, err, errno, "write", p->path);
         }
         off += (size_t)w;
     }
@@ -162,18 +182,43 @@ static int flush_part(sp_sink *s, file_part *p, sp_err *err)
     return 0;
 }
 
+/* Makes a part's file durable and closes it: the rest of the buffer is
+ * written, the file fsynced. A part without rows has no file. */
+static int fsink_part_close(sp_sink *s, void *part, sp_err *err)
+{
+    file_part *p = part;
+    if (p->closed) return 0;
+    if (p->rows == 0 && p->buf.len == 0) {
+        p->closed = true;
+        return 0;
+    }
+    int rc = flush_part(s, p, err);
+    if (!rc) rc = sp_os_fsync_file(p->fd, p->path, err);
+    if (!rc && close(p->fd) != 0) {
+        p->fd = -1;
+        return io_error(s, err, errno, "close", p->path);
+    }
+    if (!rc) {
+        p->fd = -1;
+        p->closed = true;
+        sp_buf_free(&p->buf);
+    }
+    return rc;
+}
+
 static int fsink_part_write(sp_sink *s, void *part, const sp_batch *b,
                             sp_err *err)
 {
     file_part *p = part;
     uint32_t live = sp_batch_live(b);
     if (live == 0) return 0;
+    SP_ASSERT(!p->closed);
     if (p->rows == 0 && p->buf.len == 0 && s->format == SP_FMT_CSV && s->header)
         sp_write_csv_header(s->schema, &p->buf);
     if (sp_write_rows(s->format, s->schema, b, &p->buf))
         return sp_err_set(err, SP_ENOMEM, "out of memory");
     p->rows += live;
-    if (p->buf.len >= (1u << 20)) return flush_part(s, p, err);
+    if (p->buf.len >= FLUSH_AT) return flush_part(s, p, err);
     return 0;
 }
 
@@ -192,15 +237,10 @@ static int fsink_commit(sp_sink *s, int64_t batch_id, void **parts, int n_parts,
                         sp_err *err)
 {
     int rc = 0;
-    /* Flush and sync every data file, then list them in the manifest. */
-    for (int i = 0; i < n_parts && !rc; i++) {
-        file_part *p = parts[i];
-        if (p->rows == 0 && p->buf.len == 0) continue;
-        rc = flush_part(s, p, err);
-        if (!rc && fsync(p->fd) != 0)
-            rc = sp_err_sys(err, errno == ENOSPC ? SP_ENOSPC : SP_EIO, errno,
-                            "sink %s: cannot flush %s", s->name, p->path);
-    }
+    /* Every data file is durable (closed by its task, or here), then the
+     * directory holding their names, then the manifest lists them. */
+    for (int i = 0; i < n_parts && !rc; i++)
+        rc = fsink_part_close(s, parts[i], err);
     if (!rc) rc = sp_os_fsync_dir(s->dir, err);
     sp_buf m;
     sp_buf_init(&m);
@@ -251,6 +291,7 @@ const sp_sink_vtab sp_sink_file = {
     .last_committed = fsink_last,
     .part_open = fsink_part_open,
     .part_write = fsink_part_write,
+    .part_close = fsink_part_close,
     .commit = fsink_commit,
     .abort = fsink_abort,
     .describe = fsink_describe,

@@ -507,6 +507,18 @@ static bool recurs(int rc)
            rc == SP_EANALYSIS || rc == SP_EINVAL;
 }
 
+/* The end of a successful attempt's sink part, on its worker: the sink
+ * makes it durable (the file sink fsyncs its file), so that the batch's
+ * commit only publishes the parts. Skipped when another attempt already
+ * won (the part will be aborted). */
+static int close_part(query *q, const sp_task_attempt *a, void *part,
+                      sp_err *err)
+{
+    if (!q->spec->sink_vt->part_close) return 0;
+    if (atomic_load(a->killed)) return SP_ESTOPPED;
+    return q->spec->sink_vt->part_close(q->sink, part, err);
+}
+
 static int run_split(void *ud, sp_task_attempt *a, sp_err *err)
 {
     batch_job *j = ud;
@@ -532,6 +544,7 @@ static int run_split(void *ud, sp_task_attempt *a, sp_err *err)
         rc = in->spec->src_vt->read(in->src, t->split, emit_batch, &r,
                                     &o->rstats, err);
     sp_arena_destroy(r.scratch);
+    if (!rc && o->part) rc = close_part(q, a, o->part, err);
     a->no_retry = recurs(rc);
     /* an injected failure after the work: the output exists and must go */
     if (!rc)
@@ -787,6 +800,7 @@ static int run_partition(void *ud, sp_task_attempt *a, sp_err *err)
                                   j->watermark_us, emit_partition, &pe, &o->st,
                                   err);
         o->collected = pe.n;
+        if (!rc && o->part) rc = close_part(q, a, o->part, err);
         /* an injected failure once the store changed */
         if (!rc)
             rc =
@@ -876,6 +890,8 @@ static int sorted_output(query *q, int64_t batch_id, part_out **outs,
         rc = q->spec->sink_vt->part_open(q->sink, batch_id, 0, 0, part, err);
     if (!rc && sp_batch_live(&b))
         rc = q->spec->sink_vt->part_write(q->sink, *part, &b, err);
+    if (!rc && q->spec->sink_vt->part_close)
+        rc = q->spec->sink_vt->part_close(q->sink, *part, err);
     if (a) sp_arena_destroy(a);
     return rc;
 }
