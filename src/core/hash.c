@@ -43,54 +43,6 @@ uint64_t sp_hash_bytes(const void *data, size_t n, uint64_t seed)
     return sp_hash_u64(h);
 }
 
-/* ---- sp_hash_key: 16 bytes per multiply ------------------------------- */
-
-static inline uint64_t rd32(const unsigned char *p)
-{
-    uint32_t v;
-    memcpy(&v, p, 4);
-    return v;
-}
-
-/* The 128-bit product of a and b folded to 64 bits: every bit of both
- * inputs reaches the middle of the result. */
-static inline uint64_t fold_mul(uint64_t a, uint64_t b)
-{
-    __uint128_t r = (__uint128_t)a * b;
-    return (uint64_t)r ^ (uint64_t)(r >> 64);
-}
-
-#define HK0 0xa0761d6478bd642fULL
-#define HK1 0xe7037ed1a0b428dbULL
-#define HK2 0x8ebc6af09c88c6e3ULL
-
-uint64_t sp_hash_key(const void *data, size_t n, uint64_t seed)
-{
-    const unsigned char *p = data;
-    uint64_t h = seed ^ fold_mul(seed ^ HK0, (uint64_t)n ^ HK1);
-    uint64_t a, b;
-    while (n > 16) {
-        h = fold_mul(rd64(p) ^ HK1, rd64(p + 8) ^ h);
-        p += 16;
-        n -= 16;
-    }
-    /* the last 1..16 bytes (0 only for an empty key), by loads that may
-     * overlap and together cover every byte */
-    if (n >= 8) {
-        a = rd64(p);
-        b = rd64(p + n - 8);
-    } else if (n >= 4) {
-        a = rd32(p);
-        b = rd32(p + n - 4);
-    } else if (n > 0) {
-        a = (uint64_t)p[0] << 16 | (uint64_t)p[n >> 1] << 8 | p[n - 1];
-        b = 0;
-    } else {
-        a = b = 0;
-    }
-    return fold_mul(fold_mul(a ^ HK1, b ^ h) ^ HK2, h ^ HK0);
-}
-
 static uint32_t crc_tab[8][256];
 static pthread_once_t crc_once = PTHREAD_ONCE_INIT;
 

@@ -136,95 +136,8 @@ static int load_file(sp_join *j, sp_static_table *t, const char *path,
 
 /* ---- keys: hashing and comparing column values ---------------------- */
 
-static inline uint64_t rd64(const char *p)
-{
-    uint64_t v;
-    memcpy(&v, p, 8);
-    return v;
-}
-
-static inline uint32_t rd32(const char *p)
-{
-    uint32_t v;
-    memcpy(&v, p, 4);
-    return v;
-}
-
-/* The 128-bit product of a and b, folded to 64 bits. */
-static inline uint64_t mum(uint64_t a, uint64_t b)
-{
-    __uint128_t r = (__uint128_t)a * b;
-    return (uint64_t)r ^ (uint64_t)(r >> 64);
-}
-
-#define K0 0xa0761d6478bd642fULL
-#define K1 0xe7037ed1a0b428dbULL
-#define K2 0x8ebc6af09c88c6e3ULL
-
-/* A hash of n bytes: 16 bytes per multiply, the tail as overlapping loads
- * (never reads outside [p, p + n)). In memory only, so it may change. */
-static inline uint64_t bytes_hash(const char *p, uint32_t n, uint64_t h)
-{
-    uint64_t a, b;
-    h ^= (uint64_t)n * K0;
-    if (n > 16) {
-        const char *end = p + n;
-        while (end - p > 16) {
-            h = mum(rd64(p) ^ K1 ^ h, rd64(p + 8) ^ K2);
-            p += 16;
-        }
-        a = rd64(end - 16);
-        b = rd64(end - 8);
-    } else if (n >= 8) {
-        a = rd64(p);
-        b = rd64(p + n - 8);
-    } else if (n >= 4) {
-        a = rd32(p);
-        b = rd32(p + n - 4);
-    } else if (n > 0) {
-        a = (uint64_t)(unsigned char)p[0] << 16 |
-            (uint64_t)(unsigned char)p[n / 2] << 8 | (unsigned char)p[n - 1];
-        b = 0;
-    } else {
-        a = b = 0;
-    }
-    return mum(a ^ K1 ^ h, b ^ K2);
-}
-
-static inline bool bytes_eq(const char *a, const char *b, uint32_t n)
-{
-    if (a == b) return true;
-    /* 16 bytes at a time, the last 16 overlapping; the results and'ed
-     * together: one branch, not one per chunk */
-    if (n >= 16) {
-#ifdef __SSE2__
-        __m128i e = _mm_cmpeq_epi8(
-            _mm_loadu_si128((const __m128i *)(const void *)(a + n - 16)),
-            _mm_loadu_si128((const __m128i *)(const void *)(b + n - 16)));
-        for (uint32_t i = 0; i + 16 < n; i += 16)
-            e = _mm_and_si128(
-                e,
-                _mm_cmpeq_epi8(
-                    _mm_loadu_si128((const __m128i *)(const void *)(a + i)),
-                    _mm_loadu_si128((const __m128i *)(const void *)(b + i))));
-        return _mm_movemask_epi8(e) == 0xffff;
-#else
-        uint64_t d = (rd64(a + n - 16) ^ rd64(b + n - 16)) |
-                     (rd64(a + n - 8) ^ rd64(b + n - 8));
-        for (uint32_t i = 0; i + 16 < n; i += 16)
-            d |= (rd64(a + i) ^ rd64(b + i)) |
-                 (rd64(a + i + 8) ^ rd64(b + i + 8));
-        return d == 0;
-#endif
-    }
-    if (n >= 8)
-        return ((rd64(a) ^ rd64(b)) | (rd64(a + n - 8) ^ rd64(b + n - 8))) == 0;
-    if (n >= 4) return rd32(a) == rd32(b) && rd32(a + n - 4) == rd32(b + n - 4);
-    for (uint32_t i = 0; i < n; i++)
-        if (a[i] != b[i]) return false;
-    return true;
-}
-
+/* Keys hash with sp_hash_key chained over the columns (in memory only) and
+ * compare with sp_equal_short (core.h). */
 static inline bool is_null_at(const sp_vec *v, uint32_t r)
 {
     return v->type == SP_T_NULL || sp_vec_is_null(v, r);
@@ -248,20 +161,20 @@ static uint64_t keys_hash(const sp_join *j, const sp_vec *kv, uint32_t r)
         const sp_vec *v = &kv[k];
         switch (j->key_types[k]) {
         case SP_T_VARCHAR:
-            h = bytes_hash(v->d.str[r].ptr, v->d.str[r].len, h);
+            h = sp_hash_key(v->d.str[r].ptr, v->d.str[r].len, h);
             break;
         case SP_T_BOOL:
-            h = mum(h ^ v->d.b[r] ^ K1, K2);
+            h = sp_fold_mul(h ^ v->d.b[r] ^ SP_HK1, SP_HK2);
             break;
         case SP_T_DOUBLE:
-            h = mum(h ^ dbl_bits(v->d.f64[r]) ^ K1, K2);
+            h = sp_fold_mul(h ^ dbl_bits(v->d.f64[r]) ^ SP_HK1, SP_HK2);
             break;
         case SP_T_WINDOW:
-            h = mum(h ^ (uint64_t)v->d.i64[2 * r] ^ K1,
-                    (uint64_t)v->d.i64[2 * r + 1] ^ K2);
+            h = sp_fold_mul(h ^ (uint64_t)v->d.i64[2 * r] ^ SP_HK1,
+                            (uint64_t)v->d.i64[2 * r + 1] ^ SP_HK2);
             break;
         default:
-            h = mum(h ^ (uint64_t)v->d.i64[r] ^ K1, K2);
+            h = sp_fold_mul(h ^ (uint64_t)v->d.i64[r] ^ SP_HK1, SP_HK2);
         }
     }
     return h;
@@ -277,7 +190,7 @@ static bool keys_eq(const sp_join *j, const sp_vec *a, uint32_t ra,
         switch (j->key_types[k]) {
         case SP_T_VARCHAR: {
             sp_str s = x->d.str[ra], t = y->d.str[rb];
-            eq = s.len == t.len && bytes_eq(s.ptr, t.ptr, s.len);
+            eq = s.len == t.len && sp_equal_short(s.ptr, t.ptr, s.len);
             break;
         }
         case SP_T_BOOL:
@@ -529,14 +442,14 @@ static void probe(const sp_join *j, const sp_batch *in, const sp_vec *kv,
             match[k] = -1;
             if (nl && nl[r]) continue;
             sp_str s = ks[r];
-            uint64_t h = bytes_hash(s.ptr, s.len, 0);
+            uint64_t h = sp_hash_key(s.ptr, s.len, 0);
             uint32_t tag = (uint32_t)(h >> 32), i = (uint32_t)h & mask;
             for (;;) {
                 uint64_t sl = slots[i];
                 if (!sl) break;
                 if ((uint32_t)(sl >> 32) == tag) {
                     sp_str x = ts[(uint32_t)sl - 1];
-                    if (x.len == s.len && bytes_eq(x.ptr, s.ptr, s.len)) {
+                    if (x.len == s.len && sp_equal_short(x.ptr, s.ptr, s.len)) {
                         match[k] = (int64_t)(uint32_t)sl - 1;
                         break;
                     }
