@@ -1,8 +1,8 @@
 /*
  * genout.h -- the buffered output shared by the benchmark data generators
- * (ysb_gen.c, kv_gen.c): a seeded random generator, a big buffer flushed
- * with write(2), and die() naming the program (define GEN_NAME before
- * including).
+ * (ysb_gen.c, kv_gen.c, pv_gen.c): a seeded random generator, a big
+ * buffer flushed with write(2), decimal output and argument parsing, and
+ * die() naming the program (define GEN_NAME before including).
  */
 #ifndef SP_BENCH_GENOUT_H
 #define SP_BENCH_GENOUT_H
@@ -86,6 +86,31 @@ static inline void put(const char *s, size_t n)
 {
     memcpy(obuf + olen, s, n);
     olen += n;
+}
+
+/* Decimal of v at obuf + olen. */
+static inline void put_u64(uint64_t v)
+{
+    char t[24];
+    int n = 0;
+    do {
+        t[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    while (n) obuf[olen++] = t[--n];
+}
+
+/* ---- arguments ---- */
+
+/* A decimal argument: 0, or -1 when it is not a whole number >= 0. */
+static inline int parse_u64(const char *s, uint64_t *v)
+{
+    char *end;
+    errno = 0;
+    unsigned long long x = strtoull(s, &end, 10);
+    if (errno || end == s || *end || s[0] == '-') return -1;
+    *v = x;
+    return 0;
 }
 
 #endif

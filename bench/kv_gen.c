@@ -28,27 +28,6 @@
 #define GEN_NAME "kv_gen"
 #include "genout.h"
 
-static inline void put_u64(uint64_t v)
-{
-    char t[24];
-    int n = 0;
-    do {
-        t[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    while (n) obuf[olen++] = t[--n];
-}
-
-static int parse_u64(const char *s, uint64_t *v)
-{
-    char *end;
-    errno = 0;
-    unsigned long long x = strtoull(s, &end, 10);
-    if (errno || end == s || *end || s[0] == '-') return -1;
-    *v = x;
-    return 0;
-}
-
 static void usage(FILE *f)
 {
     fputs("usage: kv_gen [--keys K] [--quiet] OUT N SEED\n"

@@ -43,27 +43,6 @@ static void usage(FILE *f)
           f);
 }
 
-static int parse_u64(const char *s, uint64_t *v)
-{
-    char *end;
-    errno = 0;
-    unsigned long long x = strtoull(s, &end, 10);
-    if (errno || end == s || *end || s[0] == '-') return -1;
-    *v = x;
-    return 0;
-}
-
-static inline void put_dec(uint64_t v)
-{
-    char t[24];
-    int n = 0;
-    do {
-        t[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    while (n) obuf[olen++] = t[--n];
-}
-
 /* The rank (0-based) whose cumulative weight first exceeds u in [0, 1). */
 static uint32_t zipf_pick(const double *cdf, uint32_t n, double u)
 {
@@ -147,11 +126,11 @@ int main(int argc, char **argv)
             double u = (double)(rng_next() >> 11) * 0x1.0p-53;
             uint32_t r = zipf_pick(cdf, (uint32_t)urls, u);
             put("{\"ts\":", 6);
-            put_dec(T0_MS + row);
+            put_u64(T0_MS + row);
             put(",\"user_id\":\"u", 13);
-            put_dec(rng_below(100000));
+            put_u64(rng_below(100000));
             put("\",\"url\":\"/page/", 15);
-            put_dec(r);
+            put_u64(r);
             if (rng_below(10) == 0)
                 put("\",\"event_type\":\"click\"}\n", 24);
             else

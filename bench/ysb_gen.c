@@ -67,18 +67,6 @@
 
 #define PUT_LIT(s) put(s, sizeof(s) - 1)
 
-/* Decimal of v (< 2^63) at obuf + olen. */
-static inline void put_u64(uint64_t v)
-{
-    char t[24];
-    int n = 0;
-    do {
-        t[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    while (n) obuf[olen++] = t[--n];
-}
-
 /* "0".."255" precomputed: the dotted quad is four table copies. */
 static char octet_txt[256][4];
 static unsigned char octet_len[256];
@@ -103,16 +91,6 @@ static void usage(FILE *f)
           "events of spate's ysb source; --counts writes the views per\n"
           "campaign per 10 s window (the YSB query's answer).\n",
           f);
-}
-
-static int parse_u64(const char *s, uint64_t *v)
-{
-    char *end;
-    errno = 0;
-    unsigned long long x = strtoull(s, &end, 10);
-    if (errno || end == s || *end || s[0] == '-') return -1;
-    *v = x;
-    return 0;
 }
 
 /* One event's draws: indices into the tables, and the ip address (either
