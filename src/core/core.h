@@ -512,6 +512,9 @@ int64_t sp_clock_wall_us(void);
 /* A named crash point for crash tests: SIGKILLs the process when
  * SPATE_CRASH_AT names it (see crash.c). batch -1 = any. */
 void sp_crash_point(const char *name, int64_t batch);
+/* Whether SPATE_CRASH_AT names this point (and batch): a caller may then
+ * take the one order of events the point stands for (see crash.c). */
+bool sp_crash_armed(const char *name, int64_t batch);
 
 #define SP_MIN(a, b)    ((a) < (b) ? (a) : (b))
 #define SP_MAX(a, b)    ((a) > (b) ? (a) : (b))

@@ -256,9 +256,30 @@ bool sp_agg_partition_retryable(const sp_agg_op *op);
  * batch must not commit. */
 int sp_agg_partition_reset(sp_agg_op *op, int p, sp_err *err);
 /* Commits every partition's state as `version`, then starts maintenance
- * (snapshots, file cleanup) on a background thread. With threads > 1 (see
- * sp_agg_op_set_threads) and many changes, partitions commit in parallel. */
+ * (snapshots, file cleanup) on a background thread: sp_agg_op_commit_start
+ * then sp_agg_op_commit_finish. */
 int sp_agg_op_commit(sp_agg_op *op, int64_t version, sp_err *err);
+/* The same in two halves, so the caller can do other work (the sink's
+ * commit) while the partitions' files are written and fsynced.
+ * _start waits for the previous maintenance and starts threads that
+ * commit the partitions (one per partition with few changes, at most
+ * sp_agg_op_set_threads' with many), and returns at once; it fails only
+ * when the maintenance failed or memory ran out, and then nothing was
+ * started. _finish joins them, returns the first partition's error if
+ * any (version N is then durable in some partitions and not others: the
+ * batch must not be committed, and recovery re-runs it from N - 1), else
+ * starts the maintenance. Between the two no other call on op may run;
+ * every successful _start must be followed by one _finish.
+ *
+ *     rc = sp_agg_op_commit_start(op, n, err);
+ *     if (!rc) {
+ *         int src = other_work(&e2);          (does not touch op)
+ *         rc = sp_agg_op_commit_finish(op, err);
+ *         if (!rc && src) ...                 (report e2)
+ *     }
+ */
+int sp_agg_op_commit_start(sp_agg_op *op, int64_t version, sp_err *err);
+int sp_agg_op_commit_finish(sp_agg_op *op, sp_err *err);
 /* Waits for background maintenance; returns its error, if any. Call before
  * the stores are used again (the partition stage of the next batch). */
 int sp_agg_op_quiesce(sp_agg_op *op, sp_err *err);

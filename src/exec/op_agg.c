@@ -38,6 +38,9 @@ struct sp_agg_op {
     bool maint_running;
     int maint_rc;
     sp_err maint_err;
+    /* A commit in flight (sp_agg_op_commit_start .. _finish): its job and
+     * the threads committing the partitions. */
+    struct commit_job *commit;
 };
 
 struct sp_agg_partial {
@@ -349,6 +352,8 @@ typedef struct commit_job {
     pthread_mutex_t lock;
     int rc;
     sp_err err;
+    pthread_t th[64]; /* the committing threads, n_th of them */
+    int n_th;
 } commit_job;
 
 static void *commit_worker(void *arg)
@@ -372,12 +377,13 @@ static void *commit_worker(void *arg)
     return NULL;
 }
 
-/* Commits the partitions in parallel. A commit is two fsyncs (the delta,
- * its directory) plus the writing of the changed keys: with few changes
- * it waits on the disk, and the partitions' fsyncs overlap on one thread
- * each whatever --threads says (the latency of a small micro-batch); with
- * many changes it is CPU work and takes at most --threads threads. */
-static int commit_parallel(sp_agg_op *op, int64_t version, sp_err *err)
+/* How many threads commit the partitions. A commit is two fsyncs (the
+ * delta, its directory) plus the writing of the changed keys: with few
+ * changes it waits on the disk, and the partitions' fsyncs overlap on one
+ * thread each whatever --threads says (the latency of a small
+ * micro-batch); with many changes it is CPU work and takes at most
+ * --threads threads. */
+static int commit_threads(sp_agg_op *op)
 {
     uint64_t changes = 0;
     for (int p = 0; p < op->n_parts; p++) {
@@ -386,26 +392,48 @@ static int commit_parallel(sp_agg_op *op, int64_t version, sp_err *err)
         changes += m.n_updated + m.n_removed;
     }
     int nt = changes < 65536 ? op->n_parts : SP_MIN(op->threads, op->n_parts);
-    if (nt < 2 || changes == 0) {
-        for (int p = 0; p < op->n_parts; p++) {
-            int rc = sp_state_commit(op->stores[p], version, err);
-            if (rc) return rc;
-        }
-        return 0;
-    }
-    commit_job j = {.op = op, .version = version};
-    atomic_init(&j.next, 0);
-    pthread_mutex_init(&j.lock, NULL);
-    pthread_t th[64];
-    int started = 0;
-    for (int i = 1; i < nt && i < 64; i++)
-        if (pthread_create(&th[started], NULL, commit_worker, &j) == 0)
-            started++;
-    commit_worker(&j);
-    for (int i = 0; i < started; i++) pthread_join(th[i], NULL);
-    pthread_mutex_destroy(&j.lock);
-    if (j.rc) *err = j.err;
-    return j.rc;
+    return SP_MIN(SP_MAX(nt, 1), 64);
+}
+
+int sp_agg_op_commit_start(sp_agg_op *op, int64_t version, sp_err *err)
+{
+    SP_ASSERT(!op->commit);
+    int rc = sp_agg_op_quiesce(op, err);
+    if (rc) return rc;
+    commit_job *j = sp_calloc(1, sizeof *j);
+    if (!j) return sp_err_set(err, SP_ENOMEM, "out of memory");
+    j->op = op;
+    j->version = version;
+    atomic_init(&j->next, 0);
+    pthread_mutex_init(&j->lock, NULL);
+    int nt = commit_threads(op);
+    for (int i = 0; i < nt; i++)
+        if (pthread_create(&j->th[j->n_th], NULL, commit_worker, j) == 0)
+            j->n_th++;
+    /* no thread at all: the partitions commit here, before returning */
+    if (!j->n_th) commit_worker(j);
+    op->commit = j;
+    return 0;
+}
+
+int sp_agg_op_commit_finish(sp_agg_op *op, sp_err *err)
+{
+    commit_job *j = op->commit;
+    SP_ASSERT(j);
+    for (int i = 0; i < j->n_th; i++) pthread_join(j->th[i], NULL);
+    op->commit = NULL;
+    pthread_mutex_destroy(&j->lock);
+    int rc = j->rc;
+    if (rc) *err = j->err;
+    sp_free(j);
+    if (rc) return rc;
+    op->maint_rc = 0;
+    sp_err_clear(&op->maint_err);
+    if (pthread_create(&op->maint, NULL, maintain_all, op) == 0)
+        op->maint_running = true;
+    else
+        maintain_all(op); /* no thread: do it here */
+    return op->maint_running ? 0 : sp_agg_op_quiesce(op, err);
 }
 
 int sp_agg_op_quiesce(sp_agg_op *op, sp_err *err)
@@ -427,6 +455,7 @@ void sp_agg_op_close(sp_agg_op *op)
     if (!op) return;
     sp_err e;
     sp_err_clear(&e);
+    if (op->commit) sp_agg_op_commit_finish(op, &e);
     sp_agg_op_quiesce(op, &e);
     for (int p = 0; p < op->n_parts; p++)
         if (op->stores && op->stores[p]) sp_state_close(op->stores[p]);
@@ -449,16 +478,8 @@ bool sp_agg_op_has_state(sp_agg_op *op)
 
 int sp_agg_op_commit(sp_agg_op *op, int64_t version, sp_err *err)
 {
-    int rc = sp_agg_op_quiesce(op, err);
-    if (!rc) rc = commit_parallel(op, version, err);
-    if (rc) return rc;
-    op->maint_rc = 0;
-    sp_err_clear(&op->maint_err);
-    if (pthread_create(&op->maint, NULL, maintain_all, op) == 0)
-        op->maint_running = true;
-    else
-        maintain_all(op); /* no thread: do it here */
-    return op->maint_running ? 0 : sp_agg_op_quiesce(op, err);
+    int rc = sp_agg_op_commit_start(op, version, err);
+    return rc ? rc : sp_agg_op_commit_finish(op, err);
 }
 
 /* Collects groups to emit, then builds output batches of up to CHUNK rows:

@@ -947,6 +947,8 @@ static int run_batch(query *q, sp_pool *pool, const sp_run_opts *o,
     sp_arena *a = sp_arena_create(0);
     int n = 0;
     task *tasks = NULL;
+    bool state_pending = false;    /* the state's commit runs (3c to 4b) */
+    bool state_after_sink = false; /* sink_before_state is armed */
     for (int i = 0; i < q->n_in && !rc && (!have || q->agg); i++) {
         r.in[i].start = start[i];
         r.in[i].end = end[i];
@@ -1068,9 +1070,22 @@ static int run_batch(query *q, sp_pool *pool, const sp_run_opts *o,
         sp_free(pouts);
         r.ps.rows_out = r.agg.rows_out;
         if (!rc) sp_crash_point("mid_sink", batch_id);
+        /* 3c. the state commits version batch_id on its own threads while
+         * the sink commits below; both are joined before commits/N. Either
+         * may become durable first: a crash between leaves a batch that
+         * recovery re-runs from version N - 1, the sink skipping it if it
+         * has it (`have`). A test that arms after_state or
+         * sink_before_state gets that order, one after the other. */
         sp_agg_op_set_threads(q->agg, o->threads);
-        if (!rc) rc = sp_agg_op_commit(q->agg, batch_id, err);
-        if (!rc) sp_crash_point("after_state", batch_id);
+        if (!rc && sp_crash_armed("after_state", batch_id)) {
+            rc = sp_agg_op_commit(q->agg, batch_id, err);
+            if (!rc) sp_crash_point("after_state", batch_id);
+        } else if (!rc && !sp_crash_armed("sink_before_state", batch_id)) {
+            rc = sp_agg_op_commit_start(q->agg, batch_id, err);
+            state_pending = !rc;
+        } else if (!rc) {
+            state_after_sink = true;
+        }
         for (int i = 0; i < n; i++)
             if (partials[i]) sp_agg_partial_destroy(partials[i]);
         n = n_parts;
@@ -1099,6 +1114,18 @@ static int run_batch(query *q, sp_pool *pool, const sp_run_opts *o,
         for (int i = 0; i < n; i++)
             if (parts[i]) live[nl++] = parts[i];
         q->spec->sink_vt->abort(q->sink, batch_id, live, nl);
+    }
+    /* 4b. the state's commit, started in 3c: joined whatever the sink did
+     * (a failed sink leaves the state committed, as after_state would) */
+    if (state_after_sink && !rc) {
+        sp_crash_point("sink_before_state", batch_id);
+        rc = sp_agg_op_commit(q->agg, batch_id, err);
+    }
+    if (state_pending) {
+        sp_err se;
+        sp_err_clear(&se);
+        int src = sp_agg_op_commit_finish(q->agg, rc ? &se : err);
+        if (!rc) rc = src;
     }
     sp_free(partials); /* destroyed after the partition stage */
     sp_free(parts);

@@ -2,7 +2,10 @@
 # Crash points: the process kills itself at each named point of batch 2
 # (SPATE_CRASH_AT, test-only), is restarted, and must end with exactly the
 # committed output of a run without a crash -- for a stateless query and
-# for a windowed aggregation whose state snapshots every 2 versions.
+# for a windowed aggregation whose state snapshots every 2 versions. The
+# state and sink commits overlap; after_state (state durable, sink not) and
+# sink_before_state (sink durable, state not) make the batch commit them in
+# that order, one after the other.
 set -u
 : "${SPATE:?SPATE must point to the spate binary}"
 T="${SPATE_TEST_TMP:-/tmp}/crash-points.$$"
@@ -24,8 +27,8 @@ shape() { # name sql-with-OUT
   printf '%s\n' "$sql" | sed "s#OUT#$T/$name-ref#g" > $name-ref.sql
   "$SPATE" run $name-ref.sql --checkpoint $name-ref-ck --no-status >/dev/null 2>&1 || { echo "FAIL $name: reference"; fail=1; return; }
   committed_rows $name-ref > $name-ref.rows
-  for point in after_offsets mid_sink after_state after_sink during_snapshot; do
-    [ $name = stateless ] && [ $point = after_state -o $point = during_snapshot ] && continue
+  for point in after_offsets mid_sink after_state sink_before_state after_sink during_snapshot; do
+    [ $name = stateless ] && [ $point = after_state -o $point = sink_before_state -o $point = during_snapshot ] && continue
     local d=$name-$point
     printf '%s\n' "$sql" | sed "s#OUT#$T/$d#g" > $d.sql
     SPATE_CRASH_AT=$point:2 "$SPATE" run $d.sql --checkpoint $d-ck --no-status >/dev/null 2>$d.err; rc=$?
