@@ -216,6 +216,25 @@ record_file() { # workload
   echo "$out"
 }
 commit=$(git rev-parse --short HEAD 2>/dev/null || echo none)
+# scaling_of ASSOC: the first thread count's best time over the last's
+# (an associative array threads -> best seconds); "null" with one count.
+scaling_of() {
+  local -n bt=$1
+  local first=${THREADS%% *} last=${THREADS##* }
+  if [ "$first" = "$last" ]; then echo null; else
+    calc "printf \"%.2f\", ${bt[$first]} / ${bt[$last]}"
+  fi
+}
+# record_head WORKLOAD LOAD0: the fields every record starts with.
+record_head() {
+  printf '{"workload":"%s","date":"%s","commit":"%s","src_dirty":%s,"quick":%s,' \
+    "$1" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$commit" "$dirty" \
+    "$([ "$QUICK" = 1 ] && echo true || echo false)"
+  printf '"machine":{"nproc":%s,"cpu":"%s","mem_kb":%s,"kernel":"%s","load_avg_at_start":%s},' \
+    "$NPROC" "${CPU_MODEL//\"/}" "$(awk '/MemTotal/ { print $2 }' /proc/meminfo)" \
+    "$(uname -r)" "$2"
+}
+
 dirty=false
 [ -n "$(git status --porcelain -- src include 2>/dev/null)" ] && dirty=true
 # The views: the stateless workload's output rows, the sum of YSB's counts.
@@ -520,21 +539,17 @@ run_agg() {
   done
   first=${THREADS%% *}
   last=${THREADS##* }
-  if [ "$first" != "$last" ]; then
-    scaling=$(calc "printf \"%.2f\", ${SPB[$first]} / ${SPB[$last]}")
+  scaling=$(scaling_of SPB)
+  if [ "$scaling" != null ]; then
     echo "spate scaling $first -> $last threads: ${scaling}x"
     if [ "$SKIP_DUCKDB" != 1 ]; then
-      echo "DuckDB scaling $first -> $last threads: $(calc "printf \"%.2f\", ${DDB[$first]} / ${DDB[$last]}")x"
+      echo "DuckDB scaling $first -> $last threads: $(scaling_of DDB)x"
     fi
   fi
   mkdir -p bench/results
   local out rec
   out=$(record_file "$W")
-  rec="{\"workload\":\"$W\",\"date\":\"$(date -u +%Y-%m-%dT%H:%M:%SZ)\","
-  rec+="\"commit\":\"$commit\",\"src_dirty\":$dirty,\"quick\":$([ "$QUICK" = 1 ] && echo true || echo false),"
-  rec+="\"machine\":{\"nproc\":$NPROC,\"cpu\":\"${CPU_MODEL//\"/}\","
-  rec+="\"mem_kb\":$(awk '/MemTotal/ { print $2 }' /proc/meminfo),\"kernel\":\"$(uname -r)\","
-  rec+="\"load_avg_at_start\":$load0},"
+  rec="$(record_head "$W" "$load0")"
   rec+="\"data\":$DATA_JSON,\"reps\":$REPS,\"duckdb_version\":\"$DD_VER\","
   rec+="\"query\":\"$QUERY_TXT\",\"key_and_value_bytes\":$KV_BYTES,"
   rec+="\"runs\":[$(jlist "${results[@]}")],\"spate_scaling\":$scaling}"
@@ -647,20 +662,12 @@ EOF
     frag+="\"state_rows\":$STATE_ROWS,\"state_memory_bytes\":$STATE_BYTES}}"
     results+=("$frag")
   done
-  first=${THREADS%% *}
-  last=${THREADS##* }
-  scaling=null
-  if [ "$first" != "$last" ]; then
-    scaling=$(calc "printf \"%.2f\", ${YMB[$first]} / ${YMB[$last]}")
-    echo "spate scaling $first -> $last threads: ${scaling}x"
-  fi
+  scaling=$(scaling_of YMB)
+  [ "$scaling" = null ] ||
+    echo "spate scaling ${THREADS%% *} -> ${THREADS##* } threads: ${scaling}x"
   mkdir -p bench/results
   out=$(record_file ysbmem)
-  rec="{\"workload\":\"ysbmem\",\"date\":\"$(date -u +%Y-%m-%dT%H:%M:%SZ)\","
-  rec+="\"commit\":\"$commit\",\"src_dirty\":$dirty,\"quick\":$([ "$QUICK" = 1 ] && echo true || echo false),"
-  rec+="\"machine\":{\"nproc\":$NPROC,\"cpu\":\"${CPU_MODEL//\"/}\","
-  rec+="\"mem_kb\":$(awk '/MemTotal/ { print $2 }' /proc/meminfo),\"kernel\":\"$(uname -r)\","
-  rec+="\"load_avg_at_start\":$load0},"
+  rec="$(record_head ysbmem "$load0")"
   rec+="\"data\":{\"events\":$YSBMEM_EVENTS,\"seed\":$SEED,\"views\":$YM_VIEWS,"
   rec+="\"groups\":$YM_GROUPS,\"campaigns\":\"$campaigns\",\"reference_s\":$REF_S},"
   rec+="\"reps\":$REPS,\"query\":\"$QUERY_TXT\","
@@ -824,18 +831,12 @@ EOF
     frag+="\"rows_per_s\":$(calc "printf \"%.0f\", $IN_ROWS / $sp_s")},\"duckdb\":$ddfrag}"
     results+=("$frag")
   done
-  first=${THREADS%% *}
-  last=${THREADS##* }
-  scaling=null
-  if [ "$first" != "$last" ]; then
-    scaling=$(calc "printf \"%.2f\", ${PVB[$first]} / ${PVB[$last]}")
-    echo "spate scaling $first -> $last threads: ${scaling}x"
-  fi
+  scaling=$(scaling_of PVB)
+  [ "$scaling" = null ] ||
+    echo "spate scaling ${THREADS%% *} -> ${THREADS##* } threads: ${scaling}x"
   mkdir -p bench/results
   out=$(record_file pageview)
-  rec="{\"workload\":\"pageview\",\"date\":\"$(date -u +%Y-%m-%dT%H:%M:%SZ)\","
-  rec+="\"commit\":\"$commit\",\"src_dirty\":$dirty,\"quick\":$([ "$QUICK" = 1 ] && echo true || echo false),"
-  rec+="\"machine\":$(machine_json),"
+  rec="$(record_head pageview "$load0")"
   rec+="\"data\":{\"rows\":$PV_ROWS,\"urls\":$PV_URLS,\"files\":$PV_FILES,\"seed\":$SEED,\"bytes\":$IN_BYTES},"
   rec+="\"reps\":$REPS,\"query\":\"$QUERY_TXT\",\"duckdb_version\":\"$DD_VER\","
   rec+="\"runs\":[$(jlist "${results[@]}")],\"spate_scaling\":$scaling}"
