@@ -17,6 +17,7 @@
  */
 #include "core/core.h"
 #include "io/format.h"
+#include "ysb_lines.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,31 +29,6 @@ static double now_s(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
-static uint64_t rnd(void)
-{
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return rng_state;
-}
-
-static void uuid(char *o)
-{
-    static const char hex[] = "0123456789abcdef";
-    uint64_t a = rnd(), b = rnd();
-    for (int i = 0, k = 0; i < 36; i++) {
-        if (i == 8 || i == 13 || i == 18 || i == 23) {
-            o[i] = '-';
-            continue;
-        }
-        uint64_t w = k < 16 ? a : b;
-        o[i] = hex[(w >> ((k % 16) * 4)) & 15];
-        k++;
-    }
-    o[36] = '\0';
 }
 
 static int bad_line(void *ud, uint64_t line_no, const char *line,
@@ -168,28 +144,9 @@ int main(int argc, char **argv)
 {
     uint64_t n = argc > 1 ? strtoull(argv[1], NULL, 10) : 20000;
     if (n == 0) n = 1;
-    static const char *types[] = {"view", "click", "purchase"};
-    static const char *ad_types[] = {"banner", "modal", "sponsored-search",
-                                     "mail", "mobile"};
     sp_buf in;
     sp_buf_init(&in);
-    char u1[40], u2[40], u3[40];
-    for (uint64_t i = 0; i < n; i++) {
-        uuid(u1);
-        uuid(u2);
-        uuid(u3);
-        uint64_t x = rnd();
-        if (sp_buf_printf(&in,
-                          "{\"user_id\": \"%s\", \"page_id\": \"%s\", "
-                          "\"ad_id\": \"%s\", \"ad_type\": \"%s\", "
-                          "\"event_type\": \"%s\", \"event_time\": %llu, "
-                          "\"ip_address\": \"%u.%u.%u.%u\"}\n",
-                          u1, u2, u3, ad_types[x % 5], types[(x >> 8) % 3],
-                          1700000000000ULL + i * 7, (unsigned)(x >> 16) & 255,
-                          (unsigned)(x >> 24) & 255, (unsigned)(x >> 32) & 255,
-                          (unsigned)(x >> 40) & 255) != 0)
-            return 1;
-    }
+    if (ysbl_generate(&in, n) != 0) return 1;
     printf("%llu events, %zu bytes, %.1f bytes/line\n", (unsigned long long)n,
            in.len, (double)in.len / (double)n);
 

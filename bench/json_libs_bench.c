@@ -47,6 +47,7 @@
 #include "core/core.h"
 #include "io/format.h"
 #include "json_libs.h"
+#include "ysb_lines.h"
 #include "spate.h"
 
 #include <stdio.h>
@@ -65,59 +66,8 @@ const char *const jl_field_names[JL_N_FIELDS] = {
 };
 
 /* ------------------------------------------------------------------------
- * Input: fmt_bench.c's generator
+ * Input: ysb_lines.h's events (as fmt_bench), or a file
  * ---------------------------------------------------------------------- */
-
-static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
-static uint64_t rnd(void)
-{
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return rng_state;
-}
-
-static void uuid(char *o)
-{
-    static const char hex[] = "0123456789abcdef";
-    uint64_t a = rnd(), b = rnd();
-    for (int i = 0, k = 0; i < 36; i++) {
-        if (i == 8 || i == 13 || i == 18 || i == 23) {
-            o[i] = '-';
-            continue;
-        }
-        uint64_t w = k < 16 ? a : b;
-        o[i] = hex[(w >> ((k % 16) * 4)) & 15];
-        k++;
-    }
-    o[36] = '\0';
-}
-
-/* The bytes fmt_bench parses for the same n. */
-static int generate(sp_buf *in, uint64_t n)
-{
-    static const char *types[] = {"view", "click", "purchase"};
-    static const char *ad_types[] = {"banner", "modal", "sponsored-search",
-                                     "mail", "mobile"};
-    char u1[40], u2[40], u3[40];
-    for (uint64_t i = 0; i < n; i++) {
-        uuid(u1);
-        uuid(u2);
-        uuid(u3);
-        uint64_t x = rnd();
-        if (sp_buf_printf(in,
-                          "{\"user_id\": \"%s\", \"page_id\": \"%s\", "
-                          "\"ad_id\": \"%s\", \"ad_type\": \"%s\", "
-                          "\"event_type\": \"%s\", \"event_time\": %llu, "
-                          "\"ip_address\": \"%u.%u.%u.%u\"}\n",
-                          u1, u2, u3, ad_types[x % 5], types[(x >> 8) % 3],
-                          1700000000000ULL + i * 7, (unsigned)(x >> 16) & 255,
-                          (unsigned)(x >> 24) & 255, (unsigned)(x >> 32) & 255,
-                          (unsigned)(x >> 40) & 255) != 0)
-            return -1;
-    }
-    return 0;
-}
 
 static int read_file(sp_buf *in, const char *path)
 {
@@ -386,7 +336,7 @@ int main(int argc, char **argv)
     /* The input, then the padding (not part of len). */
     sp_buf in;
     sp_buf_init(&in);
-    if (file ? read_file(&in, file) != 0 : generate(&in, n_events) != 0) {
+    if (file ? read_file(&in, file) != 0 : ysbl_generate(&in, n_events) != 0) {
         fprintf(stderr, "json_libs_bench: cannot %s %s\n",
                 file ? "read" : "generate", file ? file : "the input");
         return 1;
